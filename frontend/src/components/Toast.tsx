@@ -1,0 +1,38 @@
+import { createStore, useStore } from '../lib/store';
+import { t } from '../i18n';
+
+export interface Toast {
+  id: number;
+  kind: 'success' | 'error' | 'info';
+  text: string;
+}
+
+const toasts = createStore<Toast[]>([]);
+let nextId = 1;
+
+/** Shows a short message at the bottom of the screen for a few seconds. */
+export function toast(text: string, kind: Toast['kind'] = 'success', ms = 5000) {
+  const id = nextId++;
+  toasts.update((list) => [...list, { id, kind, text }]);
+  window.setTimeout(() => dismiss(id), ms);
+}
+
+function dismiss(id: number) {
+  toasts.update((list) => list.filter((x) => x.id !== id));
+}
+
+export function Toasts() {
+  const list = useStore(toasts);
+  return (
+    <div class="toasts" aria-live="polite" aria-atomic="false">
+      {list.map((x) => (
+        <div key={x.id} class={`toast toast-${x.kind}`} role={x.kind === 'error' ? 'alert' : 'status'}>
+          <span>{x.text}</span>
+          <button type="button" class="toast-close" aria-label={t('common.close')} onClick={() => dismiss(x.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

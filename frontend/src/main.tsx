@@ -1,0 +1,9 @@
+import { render } from 'preact';
+import { App } from './app';
+import { installLinkInterception } from './router';
+import { loadSession } from './session';
+import './styles/app.css';
+
+installLinkInterception();
+void loadSession();
+render(<App />, document.getElementById('app')!);
