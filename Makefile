@@ -1,0 +1,61 @@
+# phonghop — build, run and test.
+#   make run    build the web app and the server, serve http://127.0.0.1:8080 with demo data
+#   make test   everything: Go tests on SQLite and PostgreSQL, embedded and external NATS,
+#               media tests on loopback, frontend type checks, browser tests
+#   make lint   gofmt, go vet, frontend type checks
+
+GO        ?= go
+BIN       := bin/phonghop
+DATA_DIR  ?= data
+GOFLAGS_TEST ?= -count=1
+# Go packages whose tests send media keep to loopback through their own settings; the browser
+# tests run inside a network namespace that has only a loopback interface (see e2e/run.sh).
+
+.PHONY: all build run frontend frontend-deps test test-go test-frontend e2e lint clean
+
+all: build
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+frontend-deps: frontend/node_modules/.package-lock.json
+
+# The app is rebuilt when any of its sources change.
+FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+	cd frontend && npm run build
+
+frontend: frontend/dist/index.html
+
+$(BIN): frontend/dist/index.html $(shell find . -name '*.go' -not -path './frontend/node_modules/*' 2>/dev/null) go.mod go.sum
+	$(GO) build -o $(BIN) ./cmd/phonghop
+
+build: $(BIN)
+
+run: build
+	PHONGHOP_DATA_DIR=$(DATA_DIR) ./$(BIN) serve --demo
+
+test: lint test-go e2e
+
+test-go:
+	$(GO) test $(GOFLAGS_TEST) ./...
+
+test-frontend: frontend-deps
+	cd frontend && npm run check
+
+e2e/node_modules/.package-lock.json: e2e/package-lock.json
+	cd e2e && npm ci --no-audit --no-fund
+	@touch $@
+
+e2e: build e2e/node_modules/.package-lock.json
+	PHONGHOP_BIN=$(CURDIR)/$(BIN) e2e/run.sh
+
+lint: test-frontend
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin frontend/dist/assets frontend/dist/index.html e2e/artifacts
+
+-include mk/*.mk

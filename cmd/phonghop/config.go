@@ -1,0 +1,175 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is the whole server's configuration: defaults, then PHONGHOP_* environment variables,
+// then flags, then Validate. Each subsystem has its own section.
+type Config struct {
+	DataDir  string
+	HTTP     HTTPConfig
+	Database DatabaseConfig
+	NATS     NATSConfig
+	RTC      RTCConfig
+	Log      LogConfig
+	Demo     bool // seed demo data into an empty database at start
+}
+
+type HTTPConfig struct {
+	Addr          string
+	SecureCookies bool
+	TrustProxy    bool
+}
+
+type DatabaseConfig struct{ URL string }
+
+type NATSConfig struct{ URL string }
+
+type RTCConfig struct {
+	UDPPort  int    // one UDP port for all media (ICE UDP mux)
+	TCPPort  int    // ICE over TCP fallback; 0 turns it off
+	PublicIP string // announced instead of local addresses behind 1:1 NAT
+}
+
+type LogConfig struct {
+	Level  string // debug, info, warn, error
+	Format string // text or json
+}
+
+func defaultConfig() Config {
+	return Config{
+		DataDir: "data",
+		HTTP:    HTTPConfig{Addr: "127.0.0.1:8080"},
+		RTC:     RTCConfig{UDPPort: 7882, TCPPort: 7881},
+		Log:     LogConfig{Level: "info", Format: "text"},
+	}
+}
+
+// envVars lists every environment variable the server reads, with what it sets.
+var envVars = []struct{ name, help string }{
+	{"PHONGHOP_DATA_DIR", "data directory: SQLite file, NATS store, documents (default ./data)"},
+	{"PHONGHOP_HTTP_ADDR", "HTTP listen address (default 127.0.0.1:8080)"},
+	{"PHONGHOP_DATABASE_URL", "postgres:// URL; empty uses SQLite in the data directory"},
+	{"PHONGHOP_NATS_URL", "nats:// URL; empty runs an embedded NATS server"},
+	{"PHONGHOP_RTC_UDP_PORT", "UDP port for all media (default 7882)"},
+	{"PHONGHOP_RTC_TCP_PORT", "TCP port for media when UDP is blocked (default 7881, 0 = off)"},
+	{"PHONGHOP_RTC_PUBLIC_IP", "public IP announced for media behind 1:1 NAT"},
+	{"PHONGHOP_LOG_LEVEL", "debug, info, warn or error (default info)"},
+	{"PHONGHOP_LOG_FORMAT", "text or json (default text)"},
+	{"PHONGHOP_SECURE_COOKIES", "true when served over HTTPS"},
+	{"PHONGHOP_TRUST_PROXY", "true to take client addresses from X-Forwarded-For"},
+}
+
+// fromEnv applies PHONGHOP_* variables over c. Unknown PHONGHOP_ variables are an error, so a
+// misspelt setting is not silently ignored.
+func (c *Config) fromEnv(environ []string) error {
+	known := map[string]bool{}
+	for _, v := range envVars {
+		known[v.name] = true
+	}
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(k, "PHONGHOP_") || strings.HasPrefix(k, "PHONGHOP_TEST_") {
+			continue
+		}
+		if !known[k] {
+			return fmt.Errorf("unknown environment variable %s (see phonghop serve --help)", k)
+		}
+		var err error
+		switch k {
+		case "PHONGHOP_DATA_DIR":
+			c.DataDir = v
+		case "PHONGHOP_HTTP_ADDR":
+			c.HTTP.Addr = v
+		case "PHONGHOP_DATABASE_URL":
+			c.Database.URL = v
+		case "PHONGHOP_NATS_URL":
+			c.NATS.URL = v
+		case "PHONGHOP_RTC_UDP_PORT":
+			c.RTC.UDPPort, err = strconv.Atoi(v)
+		case "PHONGHOP_RTC_TCP_PORT":
+			c.RTC.TCPPort, err = strconv.Atoi(v)
+		case "PHONGHOP_RTC_PUBLIC_IP":
+			c.RTC.PublicIP = v
+		case "PHONGHOP_LOG_LEVEL":
+			c.Log.Level = v
+		case "PHONGHOP_LOG_FORMAT":
+			c.Log.Format = v
+		case "PHONGHOP_SECURE_COOKIES":
+			c.HTTP.SecureCookies, err = strconv.ParseBool(v)
+		case "PHONGHOP_TRUST_PROXY":
+			c.HTTP.TrustProxy, err = strconv.ParseBool(v)
+		}
+		if err != nil {
+			return fmt.Errorf("%s=%q: %v", k, v, err)
+		}
+	}
+	return nil
+}
+
+// storageFlags registers the flags every subcommand that opens the database shares.
+func (c *Config) storageFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (env PHONGHOP_DATA_DIR)")
+	fs.StringVar(&c.Database.URL, "database-url", c.Database.URL, "postgres:// URL; empty uses SQLite in the data directory (env PHONGHOP_DATABASE_URL)")
+}
+
+func (c *Config) serveFlags(fs *flag.FlagSet) {
+	c.storageFlags(fs)
+	fs.StringVar(&c.HTTP.Addr, "http-addr", c.HTTP.Addr, "HTTP listen address (env PHONGHOP_HTTP_ADDR)")
+	fs.StringVar(&c.NATS.URL, "nats-url", c.NATS.URL, "nats:// URL; empty runs an embedded NATS server (env PHONGHOP_NATS_URL)")
+	fs.IntVar(&c.RTC.UDPPort, "rtc-udp-port", c.RTC.UDPPort, "UDP port for all media (env PHONGHOP_RTC_UDP_PORT)")
+	fs.IntVar(&c.RTC.TCPPort, "rtc-tcp-port", c.RTC.TCPPort, "TCP port for media when UDP is blocked, 0 = off (env PHONGHOP_RTC_TCP_PORT)")
+	fs.StringVar(&c.RTC.PublicIP, "rtc-public-ip", c.RTC.PublicIP, "public IP announced for media behind 1:1 NAT (env PHONGHOP_RTC_PUBLIC_IP)")
+	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "debug, info, warn or error (env PHONGHOP_LOG_LEVEL)")
+	fs.StringVar(&c.Log.Format, "log-format", c.Log.Format, "text or json (env PHONGHOP_LOG_FORMAT)")
+	fs.BoolVar(&c.Demo, "demo", c.Demo, "seed the demo province into an empty database")
+}
+
+// Validate checks the configuration as a whole.
+func (c *Config) Validate() error {
+	var problems []error
+	if c.DataDir == "" {
+		problems = append(problems, errors.New("the data directory must not be empty"))
+	} else if abs, err := filepath.Abs(c.DataDir); err == nil {
+		c.DataDir = abs
+	}
+	if c.HTTP.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+			problems = append(problems, fmt.Errorf("http address %q: %v", c.HTTP.Addr, err))
+		}
+	}
+	if c.Database.URL != "" && !strings.HasPrefix(c.Database.URL, "postgres://") && !strings.HasPrefix(c.Database.URL, "postgresql://") {
+		problems = append(problems, errors.New("the database URL must start with postgres://"))
+	}
+	if c.NATS.URL != "" && !strings.HasPrefix(c.NATS.URL, "nats://") && !strings.HasPrefix(c.NATS.URL, "tls://") {
+		problems = append(problems, errors.New("the NATS URL must start with nats:// or tls://"))
+	}
+	if c.RTC.UDPPort < 0 || c.RTC.UDPPort > 65535 || c.RTC.TCPPort < 0 || c.RTC.TCPPort > 65535 {
+		problems = append(problems, errors.New("media ports must be between 0 and 65535"))
+	}
+	if c.RTC.PublicIP != "" && net.ParseIP(c.RTC.PublicIP) == nil {
+		problems = append(problems, fmt.Errorf("rtc public IP %q is not an IP address", c.RTC.PublicIP))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Errorf("log level %q: use debug, info, warn or error", c.Log.Level))
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		problems = append(problems, fmt.Errorf("log format %q: use text or json", c.Log.Format))
+	}
+	return errors.Join(problems...)
+}
+
+func loadConfig() (Config, error) {
+	c := defaultConfig()
+	return c, c.fromEnv(os.Environ())
+}

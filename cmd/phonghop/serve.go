@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/phonghop/phonghop/frontend"
+	"github.com/phonghop/phonghop/internal/api"
+	"github.com/phonghop/phonghop/internal/auth"
+	"github.com/phonghop/phonghop/internal/bus"
+	"github.com/phonghop/phonghop/internal/directory"
+	"github.com/phonghop/phonghop/internal/store"
+)
+
+// migrations lists every component's schema in dependency order.
+func migrations() []store.Migrations {
+	return []store.Migrations{directory.Migrations(), auth.Migrations()}
+}
+
+// Server is the running program: started by Open, stopped by Close. Tests run it in-process on
+// port 0 with a temporary data directory.
+type Server struct {
+	Config Config
+	Log    *slog.Logger
+	DB     *store.DB
+	Bus    *bus.Bus
+	Auth   *auth.Service
+	Dir    *directory.Directory
+
+	api      *api.Server
+	http     *http.Server
+	listener net.Listener
+	stop     context.CancelFunc
+	done     chan struct{}
+}
+
+func newLogger(c LogConfig, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStorage opens and migrates the database.
+func openStorage(ctx context.Context, cfg Config) (*store.DB, error) {
+	db, err := store.Open(ctx, store.Config{URL: cfg.Database.URL, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, migrations()...); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Open starts every part and begins serving HTTP. It returns once the server accepts connections.
+func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	s := &Server{Config: cfg, Log: newLogger(cfg.Log, logOut), done: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+	var err error
+	if s.DB, err = openStorage(ctx, cfg); err != nil {
+		return nil, err
+	}
+	s.Auth, s.Dir = auth.NewService(s.DB), directory.New(s.DB)
+	if cfg.Demo {
+		seeded, err := seedDemo(ctx, s.DB, s.Auth, s.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("demo data: %w", err)
+		}
+		if seeded {
+			printDemoLogins(stdout)
+		}
+	}
+	if s.Bus, err = bus.Open(ctx, bus.Config{URL: cfg.NATS.URL, DataDir: cfg.DataDir, Name: "phonghop-" + hostname()}, s.Log); err != nil {
+		return nil, err
+	}
+	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy}, api.Deps{
+		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Log: s.Log,
+	})
+	if s.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+	}
+	s.http = &http.Server{
+		Handler:           s.api,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+	}
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	go s.housekeeping(bg)
+	go func() {
+		defer close(s.done)
+		if err := s.http.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Log.Error("http server stopped", "err", err)
+		}
+	}()
+	backend := "SQLite in " + cfg.DataDir
+	if s.DB.Dialect == store.Postgres {
+		backend = "PostgreSQL"
+	}
+	nats := "embedded NATS"
+	if !s.Bus.Embedded() {
+		nats = "NATS at " + cfg.NATS.URL
+	}
+	if !frontend.Built() {
+		s.Log.Warn("the web app is not built into this binary; run make frontend (or make run)")
+	}
+	s.Log.Info("phonghop is serving", "url", "http://"+s.listener.Addr().String(), "database", backend, "bus", nats)
+	ok = true
+	return s, nil
+}
+
+// Addr is the address the HTTP server listens on.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+func (s *Server) housekeeping(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Auth.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+				s.Log.Warn("purging expired sessions", "err", err)
+			}
+		}
+	}
+}
+
+// Close stops serving (letting requests in flight finish for up to 10 s) and closes everything.
+func (s *Server) Close() {
+	if s.stop != nil {
+		s.stop()
+	}
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = s.http.Shutdown(ctx)
+		cancel()
+		<-s.done
+	}
+	if s.Bus != nil {
+		s.Bus.Close()
+	}
+	if s.DB != nil {
+		s.DB.Close()
+	}
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "node"
+	}
+	return strings.ReplaceAll(h, ".", "-")
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	fs := newFlagSet("serve [flags]", "Runs the web app, the API, meeting events and media in one process.\n"+
+		"With no database or NATS URL it uses a SQLite file and an embedded NATS server in the data directory.", stderr)
+	cfg.serveFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := Open(ctx, cfg, stderr, stdout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "phonghop: http://%s\n", s.Addr())
+	<-ctx.Done()
+	s.Log.Info("shutting down")
+	s.Close()
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	fs := newFlagSet("migrate [flags]", "Applies the database migrations embedded in this binary, then exits.", stderr)
+	cfg.storageFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	db, err := openStorage(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintln(stdout, "phonghop: database is up to date")
+	return nil
+}

@@ -1,0 +1,131 @@
+// Package api is phonghop's HTTP face: JSON routes, sessions and CSRF, errors mapped from domain
+// codes, request IDs, structured logs, health and metrics, and the static web app. It holds no
+// meeting state of its own: every request reads or changes the database through the domain
+// services, so any node can serve any request.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/phonghop/phonghop/frontend"
+	"github.com/phonghop/phonghop/internal/auth"
+	"github.com/phonghop/phonghop/internal/bus"
+	"github.com/phonghop/phonghop/internal/directory"
+	"github.com/phonghop/phonghop/internal/store"
+)
+
+// Config holds the API's settings.
+type Config struct {
+	// MaxBodyBytes bounds JSON request bodies (default 1 MiB).
+	MaxBodyBytes int64
+	// SecureCookies marks the session cookie Secure; on when served over HTTPS.
+	SecureCookies bool
+	// TrustProxy takes the client address from X-Forwarded-For (behind a reverse proxy only).
+	TrustProxy bool
+}
+
+// Deps are the services the API calls.
+type Deps struct {
+	DB        *store.DB
+	Bus       *bus.Bus
+	Auth      *auth.Service
+	Directory *directory.Directory
+	Log       *slog.Logger
+	// Extra mounts more handlers (e.g. the SFU's signaling at /rtc) on the same mux.
+	Extra map[string]http.Handler
+}
+
+// Server is the HTTP handler tree.
+type Server struct {
+	cfg     Config
+	d       Deps
+	mux     *http.ServeMux
+	handler http.Handler
+	metrics *metrics
+}
+
+// New builds the routes.
+func New(cfg Config, d Deps) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &Server{cfg: cfg, d: d, mux: http.NewServeMux(), metrics: newMetrics()}
+	s.routes()
+	s.handler = s.requestID(s.logAndRecover(s.mux))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Registry is the Prometheus registry, for other parts to add their collectors.
+func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	m.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+
+	m.HandleFunc("POST /api/auth/login", s.login)
+	m.HandleFunc("POST /api/auth/logout", s.authed(s.logout))
+	m.HandleFunc("GET /api/auth/session", s.authed(s.session))
+	m.HandleFunc("POST /api/auth/password", s.authed(s.changePassword))
+
+	m.HandleFunc("GET /api/organizations", s.authed(s.listOrganizations))
+	m.HandleFunc("POST /api/organizations", s.authed(s.createOrganization))
+	m.HandleFunc("GET /api/organizations/{id}", s.authed(s.getOrganization))
+	m.HandleFunc("GET /api/me/organizations", s.authed(s.myOrganizations))
+
+	m.HandleFunc("GET /api/meeting-points", s.authed(s.listMeetingPoints))
+	m.HandleFunc("POST /api/meeting-points", s.authed(s.createMeetingPoint))
+
+	m.HandleFunc("GET /api/users", s.authed(s.listUsers))
+	m.HandleFunc("POST /api/users", s.authed(s.createUser))
+	m.HandleFunc("POST /api/users/{id}/password", s.authed(s.resetPassword))
+
+	// Unknown API paths answer in JSON, not with the web app.
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, s.d.Log, errRouteNotFound) })
+	for pattern, h := range s.d.Extra {
+		m.Handle(pattern, h)
+	}
+	app := frontend.Handler()
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			writeError(w, r, s.d.Log, errRouteNotFound)
+			return
+		}
+		app.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"database": "ok", "bus": "ok"}
+	status := http.StatusOK
+	if err := s.d.DB.Ping(ctx); err != nil {
+		checks["database"], status = "error: "+err.Error(), http.StatusServiceUnavailable
+	}
+	if err := s.d.Bus.Ready(ctx); err != nil {
+		checks["bus"], status = "error: "+err.Error(), http.StatusServiceUnavailable
+	}
+	state := "ready"
+	if status != http.StatusOK {
+		state = "not ready"
+	}
+	writeJSON(w, status, map[string]any{"status": state, "checks": checks})
+}
