@@ -58,5 +58,5 @@ export async function logout(): Promise<void> {
 
 /** The roles of user as organization ids where they are secretary. */
 export function secretaryOf(user: User): number[] {
-  return user.roles.filter((r) => r.role === 'secretary' && r.organization_id != null).map((r) => r.organization_id!);
+  return (user.roles ?? []).filter((r) => r.role === 'secretary' && r.organization_id != null).map((r) => r.organization_id!);
 }

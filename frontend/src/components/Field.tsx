@@ -17,10 +17,13 @@ export function Field({ label, error, hint, required, children }: FieldProps) {
   const describedBy = [hintId, errId].filter(Boolean).join(' ') || undefined;
   return (
     <div class={`field${error ? ' field-invalid' : ''}`}>
-      <label for={id} class="field-label">
-        {label}
-        {required && <span class="field-req" aria-hidden="true"> *</span>}
-      </label>
+      <div class="field-label-row">
+        {/* The star stays outside the label so the field's accessible name is just its label. */}
+        <label for={id} class="field-label">
+          {label}
+        </label>
+        {required && <span class="field-req" aria-hidden="true">*</span>}
+      </div>
       {children({ id, describedBy, invalid: !!error })}
       {hint && !error && (
         <p id={hintId} class="field-hint">

@@ -1,0 +1,55 @@
+// Headless Chromium from the system package, with a fresh profile per launch and a fake camera
+// and microphone (the video pages will need them). Never downloads a browser.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+];
+
+/** The 10-inch tablets the delegates use, landscape and portrait. */
+export const TABLET = { width: 1280, height: 800 };
+export const TABLET_PORTRAIT = { width: 800, height: 1280 };
+
+/**
+ * Launches Chromium with its own profile directory.
+ * @returns {Promise<{context: import('playwright-core').BrowserContext, page: import('playwright-core').Page, pageErrors: string[], close: () => Promise<void>}>}
+ */
+export async function launch({ viewport = TABLET, locale = 'vi-VN' } = {}) {
+  const profile = await mkdtemp(join(tmpdir(), 'phonghop-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport,
+    locale,
+    timezoneId: 'Asia/Ho_Chi_Minh',
+  });
+  context.setDefaultTimeout(10_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  // Uncaught errors in the app fail the tests that check this list.
+  const pageErrors = [];
+  context.on('weberror', (e) => pageErrors.push(String(e.error())));
+  return {
+    context,
+    page,
+    pageErrors,
+    async close() {
+      await context.close().catch(() => {});
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// Starts a real phonghop server for one test file: a fresh data directory, a free loopback port,
+// the demo province seeded, and nothing else on the machine touched. Only the process started
+// here is ever stopped.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { artifactsDir } from './artifacts.js';
+
+const e2eDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The server binary: $PHONGHOP_BIN, else ../bin/phonghop next to this package. */
+export function serverBinary() {
+  const bin = process.env.PHONGHOP_BIN ? resolve(process.env.PHONGHOP_BIN) : resolve(e2eDir, '..', 'bin', 'phonghop');
+  if (!existsSync(bin)) {
+    throw new Error(`phonghop binary not found at ${bin}: build it first (make build) or set PHONGHOP_BIN`);
+  }
+  return bin;
+}
+
+/** A TCP port that was free on loopback a moment ago. */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * The environment for the server: ours without any PHONGHOP_* variable (the server refuses
+ * names it does not know, e.g. PHONGHOP_BIN), plus the test's own settings.
+ */
+function serverEnv(settings) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PHONGHOP_')) env[k] = v;
+  return { ...env, ...settings };
+}
+
+/**
+ * Starts `phonghop serve --demo` and resolves when /readyz answers 200.
+ * @param {{name: string, timeoutMs?: number}} opts name labels the log file in artifacts/.
+ * @returns {Promise<{url: string, dataDir: string, log: string, stop: () => Promise<void>}>}
+ */
+export async function startServer({ name, timeoutMs = 30_000 }) {
+  const bin = serverBinary();
+  const dataDir = await mkdtemp(join(tmpdir(), 'phonghop-e2e-data-'));
+  const port = await freePort();
+  const udpPort = await freePort(); // a TCP-free port is very likely UDP-free too; media is not used yet
+  const url = `http://127.0.0.1:${port}`;
+  const logPath = join(await artifactsDir(), `${name}-server.log`);
+  const log = createWriteStream(logPath);
+
+  const child = spawn(bin, ['serve', '--demo'], {
+    env: serverEnv({
+      PHONGHOP_DATA_DIR: dataDir,
+      PHONGHOP_HTTP_ADDR: `127.0.0.1:${port}`,
+      PHONGHOP_RTC_UDP_PORT: String(udpPort),
+      PHONGHOP_RTC_TCP_PORT: '0',
+    }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  let exited = null;
+  const exitPromise = new Promise((res) => child.on('exit', (code, signal) => res((exited = { code, signal }))));
+
+  async function stop() {
+    if (!exited && child.pid) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => !exited && child.kill('SIGKILL'), 10_000);
+      await exitPromise;
+      clearTimeout(timer);
+    }
+    log.end();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) {
+      await stop();
+      throw new Error(`phonghop exited before it was ready (${JSON.stringify(exited)}); see ${logPath}`);
+    }
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`phonghop not ready after ${timeoutMs} ms; see ${logPath}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, dataDir, log: logPath, stop };
+}
