@@ -13,6 +13,8 @@ export async function artifactsDir() {
 /** Saves a full-page screenshot as artifacts/<name>.png and returns its path. */
 export async function screenshot(page, name) {
   const path = join(await artifactsDir(), `${name}.png`);
+  // From the top, so that the sticky header sits where a person would see it.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path, fullPage: true });
   return path;
 }

@@ -4,7 +4,7 @@ import type { User } from '../api/types';
 import { lang, setLang, t } from '../i18n';
 import { navigate, useLocation } from '../router';
 import { logout } from '../session';
-import { toast } from './Toast';
+import { clearToasts, toast } from './Toast';
 
 /** The product's mark: a meeting table seen from above, in the header and on the login page. */
 export function Logo({ size = 40 }: { size?: number }) {
@@ -66,6 +66,7 @@ function UserMenu({ user }: { user: User }) {
   async function signOut() {
     setOpen(false);
     await logout();
+    clearToasts();
     navigate('/login', { replace: true });
     toast(t('user.loggedOut'), 'info');
   }

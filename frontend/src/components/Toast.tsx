@@ -17,6 +17,11 @@ export function toast(text: string, kind: Toast['kind'] = 'success', ms = 5000) 
   window.setTimeout(() => dismiss(id), ms);
 }
 
+/** Removes every toast, e.g. when a different person signs in on the same tablet. */
+export function clearToasts() {
+  toasts.set([]);
+}
+
 function dismiss(id: number) {
   toasts.update((list) => list.filter((x) => x.id !== id));
 }

@@ -3,6 +3,7 @@ import { ApiError } from '../api/client';
 import { Button } from '../components/Button';
 import { TextField } from '../components/Field';
 import { LanguageSwitch, Logo } from '../components/Layout';
+import { clearToasts } from '../components/Toast';
 import { t } from '../i18n';
 import { useSubmit } from '../lib/form';
 import { navigate } from '../router';
@@ -48,6 +49,7 @@ export function LoginScreen() {
       }
     });
     if (ok) {
+      clearToasts();
       navigate(nextPath(), { replace: true });
     } else {
       setFailure(err);
@@ -98,7 +100,6 @@ export function LoginScreen() {
             onValue={setUsername}
             error={form.fieldError('username')}
             inputRef={userRef}
-            required
           />
           <TextField
             label={t('login.password')}
@@ -109,7 +110,6 @@ export function LoginScreen() {
             onValue={setPassword}
             error={form.fieldError('password')}
             inputRef={passRef}
-            required
           />
           <Button type="submit" class="btn-block" busy={form.busy} data-testid="login-submit">
             {form.busy ? t('login.submitting') : t('login.submit')}

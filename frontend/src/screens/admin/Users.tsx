@@ -78,7 +78,7 @@ export function UsersSection() {
                   </div>
                 ),
               },
-              { header: t('users.roles'), cell: (u) => <div class="badges">{roleBadges(u)}</div>, wide: true },
+              { header: t('users.roles'), cell: (u) => <div class="badges">{roleBadges(u)}</div> },
               {
                 header: t('users.status'),
                 cell: (u) => (u.active ? <span class="status status-ok">{t('users.active')}</span> : <span class="status status-off">{t('users.inactive')}</span>),
