@@ -71,6 +71,9 @@ export async function startServer({ name, timeoutMs = 30_000 }) {
   child.stderr.pipe(log, { end: false });
   let exited = null;
   const exitPromise = new Promise((res) => child.on('exit', (code, signal) => res((exited = { code, signal }))));
+  // If the test run itself dies, do not leave this server behind.
+  const killOnExit = () => !exited && child.kill('SIGKILL');
+  process.once('exit', killOnExit);
 
   async function stop() {
     if (!exited && child.pid) {
@@ -79,6 +82,7 @@ export async function startServer({ name, timeoutMs = 30_000 }) {
       await exitPromise;
       clearTimeout(timer);
     }
+    process.off('exit', killOnExit);
     log.end();
     await rm(dataDir, { recursive: true, force: true });
   }
