@@ -108,8 +108,6 @@ export const en: Record<MessageKey, string> = {
   'users.roleSecretary': 'Secretary of their organization',
   'users.roleAdmin': 'System administrator',
   'users.roles': 'Roles',
-  'users.status': 'Status',
-  'users.active': 'Active',
   'users.inactive': 'Locked',
   'users.actions': 'Actions',
   'users.created': 'Created the account of {name}.',

@@ -108,8 +108,6 @@ export const vi = {
   'users.roleSecretary': 'Thư ký của đơn vị công tác',
   'users.roleAdmin': 'Quản trị hệ thống',
   'users.roles': 'Vai trò',
-  'users.status': 'Trạng thái',
-  'users.active': 'Đang hoạt động',
   'users.inactive': 'Đã khóa',
   'users.actions': 'Thao tác',
   'users.created': 'Đã tạo tài khoản {name}.',

@@ -66,6 +66,7 @@ export function UsersSection() {
                   <div class="cell-stack">
                     <strong>{u.full_name}</strong>
                     <span class="mono muted">{u.username}</span>
+                    {!u.active && <span class="status status-off">{t('users.inactive')}</span>}
                   </div>
                 ),
               },
@@ -80,17 +81,18 @@ export function UsersSection() {
               },
               { header: t('users.roles'), cell: (u) => <div class="badges">{roleBadges(u)}</div> },
               {
-                header: t('users.status'),
-                cell: (u) => (u.active ? <span class="status status-ok">{t('users.active')}</span> : <span class="status status-off">{t('users.inactive')}</span>),
-                wide: true,
-              },
-              {
                 header: t('users.actions'),
                 class: 'col-actions',
                 cell: (u) => (
-                  <Button variant="secondary" size="sm" onClick={() => setResetting(u)} aria-label={`${t('users.resetPassword')}: ${u.full_name}`}>
-                    <Icon name="key" size={16} />
-                    <span class="btn-label-wide">{t('users.resetPassword')}</span>
+                  <Button
+                    variant="secondary"
+                    size="sm"
+                    class="btn-icon"
+                    onClick={() => setResetting(u)}
+                    title={t('users.resetPassword')}
+                    aria-label={`${t('users.resetPassword')}: ${u.full_name}`}
+                  >
+                    <Icon name="key" size={18} />
                   </Button>
                 ),
               },
