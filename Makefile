@@ -22,7 +22,7 @@ frontend/node_modules/.package-lock.json: frontend/package-lock.json
 frontend-deps: frontend/node_modules/.package-lock.json
 
 # The app is rebuilt when any of its sources change.
-FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
+FRONTEND_SRC := $(shell find frontend/src frontend/public frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package.json -type f 2>/dev/null)
 frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
 	cd frontend && npm run build
 
@@ -56,6 +56,7 @@ lint: test-frontend
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin frontend/dist/assets frontend/dist/index.html e2e/artifacts
+	rm -rf bin e2e/artifacts
+	find frontend/dist -mindepth 1 ! -name .keep -delete
 
 -include mk/*.mk

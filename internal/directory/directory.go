@@ -10,9 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 
 	"github.com/phonghop/phonghop/internal/errs"
 	"github.com/phonghop/phonghop/internal/store"
@@ -201,7 +205,7 @@ func (d *Directory) OrganizationByCode(ctx context.Context, code string) (Organi
 	return o, err
 }
 
-// Organizations lists every organization as a tree, depth first, siblings by name.
+// Organizations lists every organization as a tree, depth first, siblings by level then name.
 func (d *Directory) Organizations(ctx context.Context) ([]Organization, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT `+orgColumns+` FROM organizations ORDER BY name, id`)
 	if err != nil {
@@ -236,6 +240,22 @@ func depthFirst(all []Organization) []Organization {
 		} else {
 			children[*o.ParentID] = append(children[*o.ParentID], o)
 		}
+	}
+	// Siblings: province bodies, then departments, districts and communes, each by Vietnamese
+	// collation (byte order would put "Văn phòng" after every "UBND").
+	coll := collate.New(language.Vietnamese)
+	rank := map[Level]int{Province: 0, Department: 1, District: 2, Commune: 3}
+	byLevelAndName := func(list []Organization) {
+		sort.SliceStable(list, func(i, j int) bool {
+			if rank[list[i].Level] != rank[list[j].Level] {
+				return rank[list[i].Level] < rank[list[j].Level]
+			}
+			return coll.CompareString(list[i].Name, list[j].Name) < 0
+		})
+	}
+	byLevelAndName(roots)
+	for id := range children {
+		byLevelAndName(children[id])
 	}
 	out := make([]Organization, 0, len(all))
 	var walk func(o Organization)

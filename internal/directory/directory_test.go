@@ -32,6 +32,7 @@ func TestOrganizationTree(t *testing.T) {
 		a := mk("A", "UBND huyện A", directory.District, &p)
 		mk("B1", "UBND xã B1", directory.Commune, &b)
 		mk("A1", "UBND xã A1", directory.Commune, &a)
+		mk("VP", "Văn phòng UBND", directory.Department, &p)
 		all, err := d.Organizations(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -40,7 +41,7 @@ func TestOrganizationTree(t *testing.T) {
 		for _, o := range all {
 			got = append(got, o.Code)
 		}
-		want := []string{"P", "A", "A1", "B", "B1"}
+		want := []string{"P", "VP", "A", "A1", "B", "B1"}
 		if len(got) != len(want) {
 			t.Fatalf("got %v, want %v", got, want)
 		}
@@ -51,7 +52,7 @@ func TestOrganizationTree(t *testing.T) {
 		}
 
 		bad := []directory.Organization{
-			{Code: "X", Name: "x", Abbreviation: "UBND", Level: directory.Commune},                  // no parent
+			{Code: "X", Name: "x", Abbreviation: "UBND", Level: directory.Commune},                   // no parent
 			{Code: "X", Name: "x", Abbreviation: "UBND", Level: directory.Province, ParentID: &p.ID}, // province with parent
 			{Code: "có dấu", Name: "x", Abbreviation: "UBND", Level: directory.Province},             // bad code
 			{Code: "X", Name: " ", Abbreviation: "UBND", Level: directory.Province},                  // blank name
@@ -63,7 +64,7 @@ func TestOrganizationTree(t *testing.T) {
 				t.Errorf("bad organization %d: err = %v", i, err)
 			}
 		}
-		if n, _ := d.Organizations(ctx); len(n) != 5 {
+		if n, _ := d.Organizations(ctx); len(n) != 6 {
 			t.Fatalf("bad input added organizations: %d", len(n))
 		}
 
