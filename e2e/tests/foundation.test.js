@@ -180,6 +180,26 @@ describe('foundation', () => {
     await page.getByRole('heading', { name: 'My organizations' }).waitFor();
     await screenshot(page, 'home-secretary-english');
     await page.getByTestId('lang-switch').click();
+
+    // The secretary replaces the password the admin handed over with one of their own.
+    await page.getByTestId('user-menu').click();
+    await page.getByTestId('account').click();
+    const pwForm = page.getByTestId('password-form');
+    await pwForm.getByLabel('Mật khẩu hiện tại').fill('sai-mat-khau-cu');
+    await pwForm.getByLabel('Mật khẩu mới', { exact: true }).fill('rieng-cua-toi-2026');
+    await pwForm.getByLabel('Nhập lại mật khẩu mới').fill('rieng-cua-toi-2027');
+    await pwForm.getByRole('button', { name: 'Đổi mật khẩu' }).click();
+    await pwForm.getByText('Hai mật khẩu mới không khớp.').waitFor();
+    await pwForm.getByLabel('Nhập lại mật khẩu mới').fill('rieng-cua-toi-2026');
+    await pwForm.getByRole('button', { name: 'Đổi mật khẩu' }).click();
+    await pwForm.getByText('Mật khẩu hiện tại không đúng.').waitFor();
+    await pwForm.getByLabel('Mật khẩu hiện tại').fill(secretary.password);
+    await pwForm.getByRole('button', { name: 'Đổi mật khẩu' }).click();
+    await page.getByText('Đã đổi mật khẩu.').waitFor();
+    await screenshot(page, 'account-password-changed');
+    await signOut();
+    await signIn({ username: secretary.username, password: 'rieng-cua-toi-2026' });
+    await page.getByRole('heading', { name: `Xin chào, ${secretary.fullName}` }).waitFor();
   });
 
   test('the app raised no uncaught errors', () => {

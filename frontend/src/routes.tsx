@@ -3,6 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import type { User } from './api/types';
 import type { Params } from './router';
+import { AccountScreen } from './screens/Account';
 import { AdminScreen } from './screens/admin/Admin';
 import { HomeScreen } from './screens/Home';
 
@@ -15,6 +16,7 @@ export interface Route {
 
 export const routes: Route[] = [
   { pattern: '/', render: ({ user }) => <HomeScreen user={user} /> },
+  { pattern: '/account', render: ({ user }) => <AccountScreen user={user} /> },
   { pattern: '/admin', render: ({ user }) => <AdminScreen user={user} section="organizations" /> },
   { pattern: '/admin/:section', render: ({ user, params }) => <AdminScreen user={user} section={params.section!} /> },
 ];

@@ -96,6 +96,9 @@ function UserMenu({ user }: { user: User }) {
             <span>{user.username}</span>
             {user.is_admin && <span class="badge badge-navy">{t('user.admin')}</span>}
           </div>
+          <a href="/account" role="menuitem" class="menu-item" data-testid="account" onClick={() => setOpen(false)}>
+            {t('user.account')}
+          </a>
           <button type="button" role="menuitem" class="menu-item" data-testid="logout" onClick={signOut}>
             {t('user.logout')}
           </button>
