@@ -76,7 +76,7 @@ func NewPostgresSchema(t testing.TB) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := admin.PingContext(ctx); err != nil {
-		if os.Getenv("CI") != "" || os.Getenv("PHONGHOP_REQUIRE_POSTGRES") != "" {
+		if os.Getenv("CI") != "" || os.Getenv("PHONGHOP_TEST_REQUIRE_POSTGRES") != "" {
 			t.Fatalf("PostgreSQL at %s does not answer: %v", base, err)
 		}
 		t.Skipf("PostgreSQL at %s does not answer (%v); set it up to run this test", base, err)
