@@ -4,32 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/phonghop/phonghop/internal/bus/bustest"
 	"io"
-	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/phonghop/phonghop/internal/store/storetest"
 )
-
-func natsURL(t *testing.T) string {
-	u := os.Getenv("PHONGHOP_TEST_NATS_URL")
-	if u == "" {
-		u = "nats://127.0.0.1:4222"
-	}
-	c, err := net.DialTimeout("tcp", strings.TrimPrefix(u, "nats://"), 2*time.Second)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("NATS at %s does not answer: %v", u, err)
-		}
-		t.Skipf("NATS at %s does not answer: %v", u, err)
-	}
-	c.Close()
-	return u
-}
 
 // TestServe runs the real program in-process with demo data on both setups: the embedded
 // defaults, and PostgreSQL with an external NATS, then signs in as the demo admin.
@@ -41,7 +23,7 @@ func TestServe(t *testing.T) {
 		{"sqlite+embedded-nats", func(t *testing.T, c *Config) {}},
 		{"postgres+external-nats", func(t *testing.T, c *Config) {
 			c.Database.URL = storetest.NewPostgresSchema(t)
-			c.NATS.URL = natsURL(t)
+			c.NATS.URL = bustest.ExternalURL(t)
 		}},
 	}
 	for _, s := range setups {

@@ -2,30 +2,12 @@ package bus_test
 
 import (
 	"context"
-	"net"
-	"os"
+	"github.com/phonghop/phonghop/internal/bus/bustest"
 	"testing"
 	"time"
 
 	"github.com/phonghop/phonghop/internal/bus"
 )
-
-// externalURL is the NATS server the tests use besides the embedded one.
-func externalURL(t *testing.T) string {
-	u := os.Getenv("PHONGHOP_TEST_NATS_URL")
-	if u == "" {
-		u = "nats://127.0.0.1:4222"
-	}
-	c, err := net.DialTimeout("tcp", u[len("nats://"):], 2*time.Second)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("NATS at %s does not answer: %v", u, err)
-		}
-		t.Skipf("NATS at %s does not answer: %v", u, err)
-	}
-	c.Close()
-	return u
-}
 
 func TestBus(t *testing.T) {
 	cases := []struct {
@@ -33,7 +15,7 @@ func TestBus(t *testing.T) {
 		cfg  func(t *testing.T) bus.Config
 	}{
 		{"embedded", func(t *testing.T) bus.Config { return bus.Config{DataDir: t.TempDir()} }},
-		{"external", func(t *testing.T) bus.Config { return bus.Config{URL: externalURL(t)} }},
+		{"external", func(t *testing.T) bus.Config { return bus.Config{URL: bustest.ExternalURL(t)} }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
