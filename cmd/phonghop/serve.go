@@ -17,12 +17,13 @@ import (
 	"github.com/phonghop/phonghop/internal/auth"
 	"github.com/phonghop/phonghop/internal/bus"
 	"github.com/phonghop/phonghop/internal/directory"
+	"github.com/phonghop/phonghop/internal/events"
 	"github.com/phonghop/phonghop/internal/store"
 )
 
 // migrations lists every component's schema in dependency order.
 func migrations() []store.Migrations {
-	return []store.Migrations{directory.Migrations(), auth.Migrations()}
+	return []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations()}
 }
 
 // Server is the running program: started by Open, stopped by Close. Tests run it in-process on
