@@ -120,6 +120,24 @@ func (l *Log) Append(ctx context.Context, tx *store.Tx, meetingID int64, typ str
 	return ev, nil
 }
 
+// Notify publishes a transient notice for a meeting's open pages: Seq 0, not kept in the log, so
+// pages that are away miss it and read the current state on reconnect instead. It is for figures
+// that change many times a second and whose latest value is all that matters (a vote's turnout,
+// a speaking timer), where a logged event per change would flood every page.
+func (l *Log) Notify(meetingID int64, typ string, aud Audience, data any) error {
+	if l.bus == nil {
+		return nil
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("events: encode %s: %w", typ, err)
+	}
+	return l.bus.Publish(bus.MeetingEvents(meetingID), wire{Event: Event{MeetingID: meetingID, Type: typ, Data: raw, At: time.Now().UTC()}, Audience: aud})
+}
+
+// Transient reports whether an event is a notice from Notify rather than a logged change.
+func (e Event) Transient() bool { return e.Seq == 0 }
+
 // MaxBatch bounds how many events one Since call returns.
 const MaxBatch = 1000
 

@@ -76,6 +76,9 @@ func TestLog(t *testing.T) {
 			t.Fatalf("Last = %d, %v", last, err)
 		}
 
+		if err := log.Notify(meeting, "vote.turnout", events.Audience{}, map[string]int{"turnout": 3}); err != nil {
+			t.Fatal(err)
+		}
 		for want := int64(1); want <= 2; want++ {
 			select {
 			case e := <-got:
@@ -88,6 +91,17 @@ func TestLog(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatalf("event %d not published", want)
 			}
+		}
+		select {
+		case e := <-got:
+			if !e.Transient() || e.Type != "vote.turnout" || string(e.Data) != `{"turnout":3}` {
+				t.Fatalf("notice = %+v", e)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("notice not published")
+		}
+		if evs, _ := events.Since(ctx, db.Reader(), meeting, 2, 0); len(evs) != 0 {
+			t.Fatalf("a notice was logged: %+v", evs)
 		}
 	})
 }
