@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/phonghop/phonghop/agenda"
+	"github.com/phonghop/phonghop/rooms"
 	"io"
 	"log/slog"
 	"net"
@@ -23,7 +25,8 @@ import (
 
 // migrations lists every component's schema in dependency order.
 func migrations() []store.Migrations {
-	return []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations()}
+	return []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations(), rooms.Migrations(), agenda.Migrations(),
+		rooms.SessionMigrations()}
 }
 
 // Server is the running program: started by Open, stopped by Close. Tests run it in-process on
