@@ -289,7 +289,6 @@ type votingMember struct {
 	Present bool
 }
 
-
 // checkVoteTarget refuses an agenda item of another meeting. A document named by the vote is
 // checked by the caller, which reads documents.
 func (s *Service) checkVoteTarget(ctx context.Context, q store.Querier, meetingID int64, spec VoteSpec) error {

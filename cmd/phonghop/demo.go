@@ -105,6 +105,9 @@ func seedDemo(ctx context.Context, db *store.DB, a *auth.Service, d *directory.D
 			return false, fmt.Errorf("user %s: %w", u.username, err)
 		}
 	}
+	if err := seedDemoMeeting(ctx, db, a, d, ids); err != nil {
+		return false, fmt.Errorf("demo meeting: %w", err)
+	}
 	return true, nil
 }
 

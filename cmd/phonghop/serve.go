@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/phonghop/phonghop/agenda"
-	"github.com/phonghop/phonghop/rooms"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phonghop/phonghop/agenda"
 	"github.com/phonghop/phonghop/frontend"
 	"github.com/phonghop/phonghop/internal/api"
 	"github.com/phonghop/phonghop/internal/auth"
@@ -21,6 +20,7 @@ import (
 	"github.com/phonghop/phonghop/internal/directory"
 	"github.com/phonghop/phonghop/internal/events"
 	"github.com/phonghop/phonghop/internal/store"
+	"github.com/phonghop/phonghop/rooms"
 )
 
 // migrations lists every component's schema in dependency order.
@@ -38,6 +38,9 @@ type Server struct {
 	Bus    *bus.Bus
 	Auth   *auth.Service
 	Dir    *directory.Directory
+	Events *events.Log
+	Rooms  *rooms.Service
+	Agenda *agenda.Agenda
 
 	api      *api.Server
 	http     *http.Server
@@ -98,8 +101,10 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	if s.Bus, err = bus.Open(ctx, bus.Config{URL: cfg.NATS.URL, DataDir: cfg.DataDir, Name: "phonghop-" + hostname()}, s.Log); err != nil {
 		return nil, err
 	}
+	s.Events = events.NewLog(s.Bus, s.Log)
+	s.Rooms, s.Agenda = rooms.New(s.DB, s.Events, s.Bus, s.Log), agenda.New(s.DB, s.Events)
 	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy}, api.Deps{
-		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Log: s.Log,
+		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Log: s.Log,
 	})
 	if s.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)

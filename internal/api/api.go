@@ -13,11 +13,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/phonghop/phonghop/agenda"
 	"github.com/phonghop/phonghop/frontend"
 	"github.com/phonghop/phonghop/internal/auth"
 	"github.com/phonghop/phonghop/internal/bus"
 	"github.com/phonghop/phonghop/internal/directory"
+	"github.com/phonghop/phonghop/internal/events"
 	"github.com/phonghop/phonghop/internal/store"
+	"github.com/phonghop/phonghop/rooms"
 )
 
 // Config holds the API's settings.
@@ -36,7 +39,12 @@ type Deps struct {
 	Bus       *bus.Bus
 	Auth      *auth.Service
 	Directory *directory.Directory
-	Log       *slog.Logger
+	Rooms     *rooms.Service
+	Agenda    *agenda.Agenda
+	// DocumentVersion finds a document version of a meeting for an approval request (from package
+	// docs); nil until documents are wired in.
+	DocumentVersion func(ctx context.Context, m rooms.Member, versionID int64) (*rooms.DocumentVersion, error)
+	Log             *slog.Logger
 	// Extra mounts more handlers (e.g. the SFU's signaling at /rtc) on the same mux.
 	Extra map[string]http.Handler
 }
@@ -48,6 +56,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	metrics *metrics
+	hub     *hub
 }
 
 // New builds the routes.
@@ -58,7 +67,12 @@ func New(cfg Config, d Deps) *Server {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Server{cfg: cfg, d: d, mux: http.NewServeMux(), metrics: newMetrics()}
+	s := &Server{cfg: cfg, d: d, mux: http.NewServeMux(), metrics: newMetrics(), hub: newHub(d.Log)}
+	if d.Bus != nil {
+		if _, err := events.Subscribe(d.Bus, d.Log, s.hub.deliver); err != nil {
+			d.Log.Error("meeting events: subscribe", "err", err)
+		}
+	}
 	s.routes()
 	s.handler = s.requestID(s.logAndRecover(s.mux))
 	return s
@@ -92,6 +106,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/users", s.authed(s.listUsers))
 	m.HandleFunc("POST /api/users", s.authed(s.createUser))
 	m.HandleFunc("POST /api/users/{id}/password", s.authed(s.resetPassword))
+
+	s.meetingRoutes()
 
 	// Unknown API paths answer in JSON, not with the web app.
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, s.d.Log, errRouteNotFound) })

@@ -13,12 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phonghop/phonghop/agenda"
 	"github.com/phonghop/phonghop/internal/api"
 	"github.com/phonghop/phonghop/internal/auth"
 	"github.com/phonghop/phonghop/internal/bus"
 	"github.com/phonghop/phonghop/internal/directory"
+	"github.com/phonghop/phonghop/internal/events"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/internal/store/storetest"
+	"github.com/phonghop/phonghop/rooms"
 )
 
 // env is a real API over a real database and an embedded NATS.
@@ -53,7 +56,9 @@ func newEnv(t *testing.T, db *store.DB) *env {
 			t.Fatal(err)
 		}
 	}
-	e.srv = httptest.NewServer(api.New(api.Config{}, api.Deps{DB: db, Bus: b, Auth: a, Directory: d, Log: slog.New(slog.DiscardHandler)}))
+	log := events.NewLog(b, nil)
+	e.srv = httptest.NewServer(api.New(api.Config{}, api.Deps{DB: db, Bus: b, Auth: a, Directory: d,
+		Rooms: rooms.New(db, log, b, nil), Agenda: agenda.New(db, log), Log: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -141,7 +146,8 @@ func (e *env) count(table string) int {
 }
 
 func migrations() []store.Migrations {
-	return []store.Migrations{directory.Migrations(), auth.Migrations()}
+	return []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations(), rooms.Migrations(),
+		agenda.Migrations(), rooms.SessionMigrations()}
 }
 
 func TestHealthAndSession(t *testing.T) {
