@@ -3,6 +3,7 @@ import { App } from './app';
 import { installLinkInterception } from './router';
 import { loadSession } from './session';
 import './styles/app.css';
+import './styles/meetings.css';
 
 installLinkInterception();
 void loadSession();

@@ -6,6 +6,12 @@ import type { Params } from './router';
 import { AccountScreen } from './screens/Account';
 import { AdminScreen } from './screens/admin/Admin';
 import { HomeScreen } from './screens/Home';
+import { MeetingFormScreen } from './screens/meetings/MeetingForm';
+import { MeetingPage } from './screens/meetings/MeetingPage';
+import { MyMeetings } from './screens/meetings/MyMeetings';
+import { ProjectorScreen } from './screens/meetings/Projector';
+import { PageHeader } from './components/Layout';
+import { t } from './i18n';
 
 export interface Route {
   pattern: string;
@@ -16,6 +22,19 @@ export interface Route {
 
 export const routes: Route[] = [
   { pattern: '/', render: ({ user }) => <HomeScreen user={user} /> },
+  {
+    pattern: '/meetings',
+    render: () => (
+      <div class="page">
+        <PageHeader title={t('meetings.title')} />
+        <MyMeetings />
+      </div>
+    ),
+  },
+  { pattern: '/meetings/new', render: ({ user }) => <MeetingFormScreen user={user} /> },
+  { pattern: '/meetings/:id', render: ({ params }) => <MeetingPage meetingId={Number(params.id)} /> },
+  { pattern: '/meetings/:id/edit', render: ({ user, params }) => <MeetingFormScreen user={user} meetingId={Number(params.id)} /> },
+  { pattern: '/meetings/:id/projector', bare: true, render: ({ params }) => <ProjectorScreen meetingId={Number(params.id)} /> },
   { pattern: '/account', render: ({ user }) => <AccountScreen user={user} /> },
   { pattern: '/admin', render: ({ user }) => <AdminScreen user={user} section="organizations" /> },
   { pattern: '/admin/:section', render: ({ user, params }) => <AdminScreen user={user} section={params.section!} /> },

@@ -282,8 +282,12 @@ func TestAdminCreatesAndSessionsExpire(t *testing.T) {
 		}
 		ds := e.login("thuky.ds", "mat-khau-ds-1")
 		var users struct{ Items []directory.User }
-		if st := ds.do("GET", "/api/users", nil, &users); st != 200 || len(users.Items) != 1 || users.Items[0].Username != "thuky.ds" {
+		// Secretaries pick invitees from the whole directory; people without a role see no list.
+		if st := ds.do("GET", "/api/users", nil, &users); st != 200 || len(users.Items) != 4 {
 			t.Fatalf("district secretary sees %d %+v", st, users)
+		}
+		if st := e.login("daibieu", "mat-khau-daibieu").do("GET", "/api/users", nil, nil); st != 403 {
+			t.Fatalf("a delegate listed users: %d", st)
 		}
 		// Admin resets the password: the old one stops working, the user's sessions end.
 		if st := admin.do("POST", "/api/users/"+itoa(u.ID)+"/password", map[string]string{"new_password": "mat-khau-moi-22"}, nil); st != 204 {

@@ -125,15 +125,14 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		scope = []int64{org}
 	case p.IsAdmin:
 	default:
-		// A secretary sees the people of the organizations they serve; others see no list.
-		for _, id := range p.RoleOrganizations() {
-			if org == 0 || org == id {
-				scope = append(scope, id)
-			}
-		}
-		if scope == nil {
+		// Secretaries invite officials of any body of the province to their meetings, so they
+		// read the whole directory; people without a role see no list.
+		if len(p.RoleOrganizations()) == 0 {
 			writeError(w, r, s.d.Log, errs.ErrForbidden)
 			return
+		}
+		if org > 0 {
+			scope = []int64{org}
 		}
 	}
 	users, err := s.d.Directory.Users(r.Context(), scope)

@@ -134,6 +134,7 @@ export function Layout({ user, children }: { user: User; children: ComponentChil
           </a>
           <nav class="nav" aria-label={t('nav.main')}>
             <NavLink href="/">{t('nav.home')}</NavLink>
+            <NavLink href="/meetings">{t('nav.meetings')}</NavLink>
             {user.is_admin && <NavLink href="/admin">{t('nav.admin')}</NavLink>}
           </nav>
           <div class="topbar-tools">

@@ -1,6 +1,8 @@
+import { meetingsEn } from './meetings';
 import type { MessageKey } from './vi';
 
 export const en: Record<MessageKey, string> = {
+  ...meetingsEn,
   'app.name': 'Paperless Meeting Room',
   'app.tagline': 'Paperless meetings and video conferencing',
   'app.skip': 'Skip to main content',

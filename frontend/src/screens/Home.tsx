@@ -5,6 +5,7 @@ import type { Organization, User } from '../api/types';
 import { PageHeader } from '../components/Layout';
 import { Card, EmptyState, ErrorBox, Loading } from '../components/Status';
 import { t } from '../i18n';
+import { MyMeetings } from './meetings/MyMeetings';
 import { secretaryOf } from '../session';
 
 export function HomeScreen({ user }: { user: User }) {
@@ -25,7 +26,10 @@ export function HomeScreen({ user }: { user: User }) {
       <PageHeader title={t('home.greeting', { name: user.full_name })} subtitle={[user.title, user.organization_name].filter(Boolean).join(' · ')} />
       <div class="home-grid">
         <Card title={t('home.myMeetings')} class="home-meetings">
-          <EmptyState icon="calendar" title={t('home.myMeetingsEmpty')} />
+          {(user.is_admin || secretary.size > 0) && (
+            <a class="btn btn-primary btn-sm" href="/meetings/new" data-testid="new-meeting">{t('meetings.new')}</a>
+          )}
+          <MyMeetings />
         </Card>
         <Card title={t('home.myOrgs')} class="home-orgs">
           {error ? (

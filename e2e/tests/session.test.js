@@ -1,0 +1,157 @@
+// A meeting from preparation to a published vote, seen through several browsers at once: the
+// secretary prepares, a delegate's tablet updates live, the chair runs the session, three
+// delegates vote on their tablets, and the hall's projector shows the result.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { screenshot } from '../lib/artifacts.js';
+import { launch } from '../lib/browser.js';
+import { startServer } from '../lib/server.js';
+
+const PASSWORD = 'phonghop-demo';
+
+describe('meetings and the session', () => {
+  let server;
+  const browsers = [];
+  const pages = {};
+  let meetingUrl;
+
+  async function open(name, username) {
+    const b = await launch();
+    browsers.push(b);
+    const page = b.page;
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Tên đăng nhập').fill(username);
+    await page.getByLabel('Mật khẩu', { exact: true }).fill(PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('user-menu').waitFor();
+    pages[name] = page;
+    return page;
+  }
+
+  before(async () => {
+    server = await startServer({ name: 'session' });
+    await open('sec', 'thuky');
+    await open('chair', 'chutich');
+    await open('d1', 'giamdoc.stnmt');
+    await open('d2', 'chutich.dongson');
+    await open('d3', 'chutich.donghoa');
+  });
+
+  after(async () => {
+    for (const b of browsers) await b.close();
+    await server?.stop();
+  });
+
+  test('the secretary creates a meeting with the form, and bad input is explained in Vietnamese', async () => {
+    const p = pages.sec;
+    await p.goto(`${server.url}/meetings/new`);
+    await p.getByTestId('meeting-form').waitFor();
+    await p.getByLabel('Tên cuộc họp').fill('   ');
+    await p.getByRole('button', { name: 'Tạo cuộc họp' }).click();
+    await p.getByText('Hãy nhập tên cuộc họp.').waitFor();
+    await p.getByLabel('Tên cuộc họp').fill('Họp bàn kế hoạch chuyển đổi số 2027');
+    await p.getByLabel('Địa điểm').fill('Phòng họp tầng 3');
+    await p.getByRole('button', { name: 'Tạo cuộc họp' }).click();
+    await p.getByTestId('meeting-status').waitFor();
+    assert.equal(await p.getByTestId('meeting-status').textContent(), 'Dự thảo');
+    assert.match(await p.locator('h1').textContent(), /chuyển đổi số/);
+  });
+
+  test('a delegate sees the agenda change and the count of those present live', async () => {
+    const sec = pages.sec;
+    await sec.goto(`${server.url}/meetings`);
+    await sec.getByRole('link', { name: /Hội nghị giao ban trực tuyến/ }).click();
+    await sec.getByTestId('agenda').waitFor();
+    meetingUrl = sec.url().split('?')[0];
+
+    const d1 = pages.d1;
+    await d1.goto(meetingUrl);
+    await d1.getByTestId('agenda').waitFor();
+    await d1.getByText('Đang cập nhật trực tiếp').waitFor();
+    const before = await d1.getByTestId('agenda-item').count();
+
+    await sec.getByLabel('Nội dung', { exact: true }).fill('Tình hình giải ngân vốn đầu tư công');
+    await sec.getByLabel('Người trình bày').fill('Sở Kế hoạch và Đầu tư');
+    await sec.getByRole('button', { name: 'Thêm mục', exact: true }).click();
+
+    // No reload on the delegate's tablet.
+    await d1.getByText('Tình hình giải ngân vốn đầu tư công').waitFor();
+    assert.equal(await d1.getByTestId('agenda-item').count(), before + 1);
+
+    await sec.getByTestId('tab-participants').click();
+    const count = sec.getByTestId('attendance-count');
+    await count.waitFor();
+    assert.match(await count.textContent(), /^Có mặt 0\//);
+    await d1.getByTestId('tab-participants').click();
+    await d1.getByTestId('checkin-online').click();
+    await d1.getByTestId('my-attendance').getByText('Có mặt trực tuyến').waitFor();
+    await sec.getByTestId('attendance-count').getByText(/^Có mặt 1\//).waitFor();
+    await screenshot(sec, 'meeting-participants');
+  });
+
+  async function checkIn(page) {
+    await page.goto(`${meetingUrl}?tab=participants`);
+    await page.getByTestId('checkin-in-person').click();
+    await page.getByTestId('my-attendance').getByText('Có mặt trực tiếp').waitFor();
+  }
+
+  async function runVote({ question, secret, choices, expect }) {
+    const chair = pages.chair;
+    await chair.goto(`${meetingUrl}?tab=votes`);
+    await chair.getByTestId('new-vote').waitFor();
+    await chair.getByLabel('Nội dung biểu quyết').fill(question);
+    if (secret) await chair.getByLabel('Bỏ phiếu kín').check();
+    await chair.getByTestId('new-vote').getByRole('button', { name: 'Tạo biểu quyết' }).click();
+    const card = chair.getByTestId('vote-card').filter({ hasText: question });
+    await card.getByTestId('vote-open').click();
+    await card.getByTestId('vote-status').getByText('Đang biểu quyết').waitFor();
+
+    const delegates = [pages.d1, pages.d2, pages.d3];
+    for (const [i, d] of delegates.entries()) {
+      await d.goto(`${meetingUrl}?tab=votes`);
+      const c = d.getByTestId('vote-card').filter({ hasText: question });
+      await c.getByTestId('ballot-option').nth(choices[i]).click();
+      await c.getByTestId('vote-receipt').waitFor();
+      assert.match(await c.getByTestId('vote-receipt').textContent(), /đã được ghi nhận/);
+      // While open, a delegate sees turnout, never counts.
+      assert.equal(await c.getByTestId('vote-result').count(), 0);
+    }
+    await pages.proj.goto(`${meetingUrl}/projector`);
+    await pages.proj.getByTestId('projector-turnout').getByText(/Đã biểu quyết 3\//).waitFor();
+    await screenshot(pages.proj, `projector-turnout-${secret ? 'secret' : 'open'}`);
+
+    await card.getByTestId('vote-close').click();
+    await card.getByTestId('vote-publish').click();
+    await card.getByTestId('vote-status').getByText('Đã công bố').waitFor();
+
+    const result = pages.proj.getByTestId('projector-result');
+    await result.getByText(question).waitFor();
+    const counts = await result.getByTestId('vote-count').allTextContents();
+    assert.deepEqual(counts.map(Number), expect.counts);
+    assert.equal(await result.getByTestId('vote-outcome').textContent(), expect.outcome);
+    await screenshot(pages.proj, `projector-result-${secret ? 'secret' : 'open'}`);
+  }
+
+  test('the chair runs an open vote; three delegates vote on their tablets; the projector shows the result', async () => {
+    await open('proj', 'kythuat');
+    const chair = pages.chair;
+    await chair.goto(meetingUrl);
+    await chair.getByTestId('action-start').click();
+    await chair.getByTestId('meeting-status').getByText('Đang họp').waitFor();
+    await checkIn(chair);
+    await checkIn(pages.d2);
+    await checkIn(pages.d3);
+    // The chair and three delegates vote; the chair abstains by not voting: 4 members, 3 ballots.
+    await runVote({ question: 'Thông qua Kế hoạch phòng, chống thiên tai năm 2027', secret: false, choices: [0, 0, 1],
+      expect: { counts: [2, 1, 0], outcome: 'Không được thông qua' } });
+  });
+
+  test('the same as a secret vote', async () => {
+    await runVote({ question: 'Bầu tổ trưởng tổ công tác', secret: true, choices: [0, 0, 0],
+      expect: { counts: [3, 0, 0], outcome: 'Được thông qua' } });
+  });
+
+  test('no page raised an error', () => {
+    for (const b of browsers) assert.deepEqual(b.pageErrors, []);
+  });
+});

@@ -1,0 +1,98 @@
+import { errorText } from '../../api/client';
+import { meetings, type MeetingStatus, type Snapshot } from '../../api/meetings';
+import { Button } from '../../components/Button';
+import { PageHeader } from '../../components/Layout';
+import { ErrorBox, Loading } from '../../components/Status';
+import { toast } from '../../components/Toast';
+import { t } from '../../i18n';
+import { navigate, useLocation } from '../../router';
+import { AgendaTab } from './AgendaTab';
+import { ApprovalsTab } from './ApprovalsTab';
+import { FloorTab } from './FloorTab';
+import { ParticipantsTab } from './ParticipantsTab';
+import { RecordTab } from './RecordTab';
+import { extraTabs, type MeetingTab } from './tabs';
+import { formatWhen, useMeeting } from './useMeeting';
+import { VotesTab } from './VotesTab';
+
+const ACTIONS: Record<MeetingStatus, string[]> = {
+  draft: ['schedule', 'cancel'],
+  scheduled: ['start', 'cancel'],
+  in_session: ['pause', 'end'],
+  paused: ['resume', 'end'],
+  ended: ['archive'],
+  archived: [],
+  cancelled: [],
+};
+
+const notGuest = (s: Snapshot) => s.me.role !== 'guest';
+
+const TABS: MeetingTab[] = [
+  { key: 'agenda', label: 'tab.agenda', render: (s) => <AgendaTab snap={s} /> },
+  { key: 'participants', label: 'tab.participants', render: (s) => <ParticipantsTab snap={s} /> },
+  { key: 'votes', label: 'tab.votes', render: (s, st) => <VotesTab snap={s} version={st.versions.votes} turnout={st.turnout} /> },
+  { key: 'floor', label: 'tab.floor', render: (s, st) => <FloorTab snap={s} version={st.versions.floor} /> },
+  { key: 'minutes', label: 'tab.minutes', render: (s, st) => <RecordTab snap={s} kind="minutes" version={st.versions.records} />, visible: notGuest },
+  { key: 'conclusion', label: 'tab.conclusion', render: (s, st) => <RecordTab snap={s} kind="conclusion" version={st.versions.records} />, visible: notGuest },
+  { key: 'approvals', label: 'tab.approvals', render: (s, st) => <ApprovalsTab snap={s} version={st.versions.approvals} />, visible: notGuest },
+];
+
+/** The meeting page: header, status actions for organizers, and the tabs. */
+export function MeetingPage({ meetingId }: { meetingId: number }) {
+  const st = useMeeting(meetingId);
+  const { query } = useLocation();
+  if (st.error) return <ErrorBox message={errorText(st.error)} onRetry={st.reload} />;
+  if (!st.snap) return <Loading />;
+  const snap = st.snap;
+  const m = snap.meeting;
+  const me = snap.me;
+  const tabs = [...TABS.slice(0, 2), ...extraTabs, ...TABS.slice(2)].filter((x) => !x.visible || x.visible(snap));
+  const active = tabs.find((x) => x.key === query.get('tab')) ?? tabs[0]!;
+  const organizer = me.organizer && me.role !== 'guest';
+  const sessionAction = (a: string) => ['start', 'pause', 'resume', 'end'].includes(a);
+  const actions = ACTIONS[m.status].filter((a) => organizer && (!sessionAction(a) || me.role === 'chair' || me.role === 'secretary' || me.role === ''));
+
+  async function act(a: string) {
+    try {
+      await meetings.transition(meetingId, a);
+      toast(t('action.done'));
+      st.reload();
+    } catch (err) {
+      toast(errorText(err), 'error');
+    }
+  }
+
+  return (
+    <div class="page meeting-page">
+      <PageHeader title={m.title} subtitle={`${m.organization_name} · ${formatWhen(m.starts_at, m.ends_at)}${m.place ? ` · ${m.place}` : ''}`} />
+      <div class="meeting-bar">
+        <span class="badges">
+          <span class={`badge status-${m.status}`} data-testid="meeting-status">{t(`status.${m.status}`)}</span>
+          <span class="badge">{me.role ? t(`role.${me.role}`) : t('role.organizer')}</span>
+          <span class="badge" data-testid="present-count">{t('meeting.present', { present: snap.attendance.present, members: snap.attendance.members })}</span>
+          <span class={`live-dot live-${st.link}`} role="status" data-testid="live-state">{t(`live.${st.link}`)}</span>
+        </span>
+        <span class="btn-row">
+          {organizer && m.status !== 'archived' && m.status !== 'cancelled' && m.status !== 'ended' && (
+            <Button size="sm" variant="ghost" onClick={() => navigate(`/meetings/${m.id}/edit`)}>{t('action.edit')}</Button>
+          )}
+          <a class="btn btn-secondary btn-sm" href={`/meetings/${m.id}/projector`} target="_blank" rel="noopener">{t('meeting.projector')}</a>
+          {actions.map((a) => (
+            <Button key={a} size="sm" variant={a === 'end' || a === 'cancel' ? 'danger' : 'primary'} onClick={() => act(a)} data-testid={`action-${a}`}>
+              {t(`action.${a}` as 'action.start')}
+            </Button>
+          ))}
+        </span>
+      </div>
+      <nav class="tabs" role="tablist">
+        {tabs.map((x) => (
+          <a key={x.key} role="tab" aria-selected={x.key === active.key} class={`tab${x.key === active.key ? ' active' : ''}`}
+            href={`/meetings/${m.id}?tab=${x.key}`} data-testid={`tab-${x.key}`}>
+            {t(x.label)}
+          </a>
+        ))}
+      </nav>
+      <div class="tab-panel" role="tabpanel">{active.render(snap, st)}</div>
+    </div>
+  );
+}
