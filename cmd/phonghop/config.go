@@ -20,7 +20,9 @@ type Config struct {
 	NATS     NATSConfig
 	RTC      RTCConfig
 	Log      LogConfig
-	Demo     bool // seed demo data into an empty database at start
+	// MaxUploadMB bounds one uploaded document (default 100).
+	MaxUploadMB int
+	Demo        bool // seed demo data into an empty database at start
 }
 
 type HTTPConfig struct {
@@ -46,10 +48,11 @@ type LogConfig struct {
 
 func defaultConfig() Config {
 	return Config{
-		DataDir: "data",
-		HTTP:    HTTPConfig{Addr: "127.0.0.1:8080"},
-		RTC:     RTCConfig{UDPPort: 7882, TCPPort: 7881},
-		Log:     LogConfig{Level: "info", Format: "text"},
+		DataDir:     "data",
+		HTTP:        HTTPConfig{Addr: "127.0.0.1:8080"},
+		RTC:         RTCConfig{UDPPort: 7882, TCPPort: 7881},
+		Log:         LogConfig{Level: "info", Format: "text"},
+		MaxUploadMB: 100,
 	}
 }
 
@@ -66,6 +69,7 @@ var envVars = []struct{ name, help string }{
 	{"PHONGHOP_LOG_FORMAT", "text or json (default text)"},
 	{"PHONGHOP_SECURE_COOKIES", "true when served over HTTPS"},
 	{"PHONGHOP_TRUST_PROXY", "true to take client addresses from X-Forwarded-For"},
+	{"PHONGHOP_MAX_UPLOAD_MB", "largest document upload in MB (default 100)"},
 }
 
 // fromEnv applies PHONGHOP_* variables over c. Unknown PHONGHOP_ variables are an error, so a
@@ -107,6 +111,8 @@ func (c *Config) fromEnv(environ []string) error {
 			c.HTTP.SecureCookies, err = strconv.ParseBool(v)
 		case "PHONGHOP_TRUST_PROXY":
 			c.HTTP.TrustProxy, err = strconv.ParseBool(v)
+		case "PHONGHOP_MAX_UPLOAD_MB":
+			c.MaxUploadMB, err = strconv.Atoi(v)
 		}
 		if err != nil {
 			return fmt.Errorf("%s=%q: %v", k, v, err)
@@ -130,6 +136,7 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.RTC.PublicIP, "rtc-public-ip", c.RTC.PublicIP, "public IP announced for media behind 1:1 NAT (env PHONGHOP_RTC_PUBLIC_IP)")
 	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "debug, info, warn or error (env PHONGHOP_LOG_LEVEL)")
 	fs.StringVar(&c.Log.Format, "log-format", c.Log.Format, "text or json (env PHONGHOP_LOG_FORMAT)")
+	fs.IntVar(&c.MaxUploadMB, "max-upload-mb", c.MaxUploadMB, "largest document upload in MB (env PHONGHOP_MAX_UPLOAD_MB)")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "seed the demo province into an empty database")
 }
 
@@ -157,6 +164,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RTC.PublicIP != "" && net.ParseIP(c.RTC.PublicIP) == nil {
 		problems = append(problems, fmt.Errorf("rtc public IP %q is not an IP address", c.RTC.PublicIP))
+	}
+	if c.MaxUploadMB < 1 || c.MaxUploadMB > 10240 {
+		problems = append(problems, fmt.Errorf("max upload %d MB: use 1 to 10240", c.MaxUploadMB))
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -9,10 +9,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/phonghop/phonghop/agenda"
+	"github.com/phonghop/phonghop/docs"
 	"github.com/phonghop/phonghop/frontend"
 	"github.com/phonghop/phonghop/internal/api"
 	"github.com/phonghop/phonghop/internal/auth"
@@ -26,7 +28,7 @@ import (
 // migrations lists every component's schema in dependency order.
 func migrations() []store.Migrations {
 	return []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations(), rooms.Migrations(), agenda.Migrations(),
-		rooms.SessionMigrations()}
+		docs.Migrations(), rooms.SessionMigrations()}
 }
 
 // Server is the running program: started by Open, stopped by Close. Tests run it in-process on
@@ -41,6 +43,7 @@ type Server struct {
 	Events *events.Log
 	Rooms  *rooms.Service
 	Agenda *agenda.Agenda
+	Docs   *docs.Service
 
 	api      *api.Server
 	http     *http.Server
@@ -103,8 +106,13 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	}
 	s.Events = events.NewLog(s.Bus, s.Log)
 	s.Rooms, s.Agenda = rooms.New(s.DB, s.Events, s.Bus, s.Log), agenda.New(s.DB, s.Events)
+	blobs, err := docs.NewDirStore(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		return nil, err
+	}
+	s.Docs = docs.New(s.DB, s.Events, blobs, int64(cfg.MaxUploadMB)<<20)
 	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy}, api.Deps{
-		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Log: s.Log,
+		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Log: s.Log,
 	})
 	if s.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/phonghop/phonghop/agenda"
+	"github.com/phonghop/phonghop/docs"
 	"github.com/phonghop/phonghop/frontend"
 	"github.com/phonghop/phonghop/internal/auth"
 	"github.com/phonghop/phonghop/internal/bus"
@@ -41,6 +42,7 @@ type Deps struct {
 	Directory *directory.Directory
 	Rooms     *rooms.Service
 	Agenda    *agenda.Agenda
+	Docs      *docs.Service
 	// DocumentVersion finds a document version of a meeting for an approval request (from package
 	// docs); nil until documents are wired in.
 	DocumentVersion func(ctx context.Context, m rooms.Member, versionID int64) (*rooms.DocumentVersion, error)
@@ -68,6 +70,9 @@ func New(cfg Config, d Deps) *Server {
 		d.Log = slog.Default()
 	}
 	s := &Server{cfg: cfg, d: d, mux: http.NewServeMux(), metrics: newMetrics(), hub: newHub(d.Log)}
+	if s.d.DocumentVersion == nil && d.Docs != nil {
+		s.d.DocumentVersion = s.documentVersionForApproval
+	}
 	if d.Bus != nil {
 		if _, err := events.Subscribe(d.Bus, d.Log, s.hub.deliver); err != nil {
 			d.Log.Error("meeting events: subscribe", "err", err)
@@ -108,6 +113,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/users/{id}/password", s.authed(s.resetPassword))
 
 	s.meetingRoutes()
+	s.documentRoutes()
 
 	// Unknown API paths answer in JSON, not with the web app.
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, s.d.Log, errRouteNotFound) })

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/phonghop/phonghop/agenda"
+	"github.com/phonghop/phonghop/docs"
 	"github.com/phonghop/phonghop/internal/api"
 	"github.com/phonghop/phonghop/internal/auth"
 	"github.com/phonghop/phonghop/internal/bus"
@@ -57,8 +58,12 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		}
 	}
 	log := events.NewLog(b, nil)
+	blobs, err := docs.NewDirStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.srv = httptest.NewServer(api.New(api.Config{}, api.Deps{DB: db, Bus: b, Auth: a, Directory: d,
-		Rooms: rooms.New(db, log, b, nil), Agenda: agenda.New(db, log), Log: slog.New(slog.DiscardHandler)}))
+		Rooms: rooms.New(db, log, b, nil), Agenda: agenda.New(db, log), Docs: docs.New(db, log, blobs, 1<<20), Log: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -147,7 +152,7 @@ func (e *env) count(table string) int {
 
 func migrations() []store.Migrations {
 	return []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations(), rooms.Migrations(),
-		agenda.Migrations(), rooms.SessionMigrations()}
+		agenda.Migrations(), docs.Migrations(), rooms.SessionMigrations()}
 }
 
 func TestHealthAndSession(t *testing.T) {

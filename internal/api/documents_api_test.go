@@ -1,0 +1,179 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/phonghop/phonghop/docs/docstest"
+	"github.com/phonghop/phonghop/internal/store"
+	"github.com/phonghop/phonghop/internal/store/storetest"
+)
+
+// uploadBody builds a multipart upload: fields first, then the file.
+func uploadBody(fields map[string]string, filename string, content []byte) (string, io.Reader) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for _, k := range []string{"title", "kind", "access", "readers", "agenda_item_id"} {
+		if v, ok := fields[k]; ok {
+			w.WriteField(k, v)
+		}
+	}
+	f, _ := w.CreateFormFile("file", filename)
+	f.Write(content)
+	w.Close()
+	return w.FormDataContentType(), &b
+}
+
+func TestDocuments(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		e := newMeetingEnv(t, db)
+		e.sec.do("POST", e.path("/transition"), map[string]string{"action": "schedule"}, nil)
+		upload := func(c *client, path string, fields map[string]string, name string, content []byte) (int, apiError, map[string]any) {
+			ct, body := uploadBody(fields, name, content)
+			st, b := c.raw("POST", e.path(path), ct, body, nil)
+			var ae apiError
+			var out map[string]any
+			_ = jsonUnmarshal(b, &ae)
+			_ = jsonUnmarshal(b, &out)
+			return st, ae, out
+		}
+		pdf := docstest.PDF("Du thao ke hoach nam 2027", "Trang hai")
+
+		// Bad uploads are refused with a reason and leave nothing behind.
+		bad := []struct {
+			name    string
+			c       *client
+			file    string
+			content []byte
+			status  int
+		}{
+			{"text renamed .pdf", e.sec, "ke-hoach.pdf", []byte("khong phai PDF"), 415},
+			{"a zip that is not Word", e.sec, "x.docx", append([]byte("PK\x03\x04"), make([]byte, 100)...), 415},
+			{"too large", e.sec, "lon.pdf", append(append([]byte("%PDF-1.4\n"), make([]byte, 2<<20)...), []byte("%%EOF")...), 413},
+			{"empty", e.sec, "rong.pdf", nil, 400},
+			{"a delegate uploads", e.delegate, "a.pdf", pdf, 403},
+			{"an outsider uploads", e.outsider, "a.pdf", pdf, 404},
+		}
+		for _, c := range bad {
+			if st, ae, _ := upload(c.c, "/documents", map[string]string{"kind": "draft"}, c.file, c.content); st != c.status || ae.Error.Message == "" {
+				t.Errorf("%s: %d %+v", c.name, st, ae.Error)
+			}
+		}
+		if e.count("documents") != 0 || e.count("document_versions") != 0 {
+			t.Fatal("a refused upload was recorded")
+		}
+
+		st, _, draft := upload(e.sec, "/documents", map[string]string{"title": "Dự thảo kế hoạch 2027", "kind": "draft"}, "Dự thảo kế hoạch.pdf", pdf)
+		if st != 201 {
+			t.Fatalf("upload: %d", st)
+		}
+		docPath := fmt.Sprintf("/documents/%v", draft["id"])
+		if st, _, _ := upload(e.sec, "/documents", map[string]string{"title": "Phụ lục", "kind": "reference"}, "phu-luc.docx", docstest.DOCX()); st != 201 {
+			t.Fatalf("docx upload: %d", st)
+		}
+		st, _, secret := upload(e.sec, "/documents", map[string]string{"title": "Báo cáo mật", "access": "organizers"}, "mat.pdf", pdf)
+		if st != 201 {
+			t.Fatalf("restricted upload: %d", st)
+		}
+
+		// The delegate sees two documents; the chair-and-secretary one neither listed nor opened.
+		var list struct{ Items []struct{ Title string } }
+		e.delegate.do("GET", e.path("/documents"), nil, &list)
+		if len(list.Items) != 2 || strings.Contains(fmt.Sprint(list.Items), "mật") {
+			t.Fatalf("delegate's list: %+v", list.Items)
+		}
+		if st := e.delegate.do("GET", e.path(fmt.Sprintf("/documents/%v/file", secret["id"])), nil, nil); st != 404 {
+			t.Fatalf("restricted file opened by a delegate: %d", st)
+		}
+		if st := e.chair.do("GET", e.path(fmt.Sprintf("/documents/%v/file", secret["id"])), nil, nil); st != 200 {
+			t.Fatalf("chair cannot open the restricted file: %d", st)
+		}
+
+		// Downloads: whole file, ranges, ETag revalidation, a bad range, the Vietnamese name.
+		st, got := e.delegate.raw("GET", e.path(docPath+"/file"), "", nil, nil)
+		if st != 200 || !bytes.Equal(got, pdf) {
+			t.Fatalf("download: %d, %d bytes", st, len(got))
+		}
+		st, part := e.delegate.raw("GET", e.path(docPath+"/file"), "", nil, map[string]string{"Range": "bytes=0-7"})
+		if st != 206 || string(part) != "%PDF-1.4" {
+			t.Fatalf("range: %d %q", st, part)
+		}
+		resp := e.delegate.head(e.path(docPath + "/file"))
+		etag := resp.Header.Get("ETag")
+		if len(etag) != 66 || !strings.Contains(resp.Header.Get("Content-Disposition"), "filename*=UTF-8''D%E1%BB%B1%20th%E1%BA%A3o") {
+			t.Fatalf("headers: etag %q disposition %q", etag, resp.Header.Get("Content-Disposition"))
+		}
+		if st, _ := e.delegate.raw("GET", e.path(docPath+"/file"), "", nil, map[string]string{"If-None-Match": etag}); st != 304 {
+			t.Fatalf("revalidation: %d", st)
+		}
+		if st, _ := e.delegate.raw("GET", e.path(docPath+"/file"), "", nil, map[string]string{"Range": "bytes=999999-"}); st != 416 {
+			t.Fatalf("bad range: %d", st)
+		}
+
+		// A new version keeps the old one readable.
+		if st, _, _ := upload(e.sec, docPath+"/versions", nil, "v2.pdf", docstest.PDF("Phien ban 2")); st != 201 {
+			t.Fatalf("new version: %d", st)
+		}
+		if _, old := e.delegate.raw("GET", e.path(docPath+"/file?version=1"), "", nil, nil); !bytes.Equal(old, pdf) {
+			t.Fatal("version 1 changed")
+		}
+
+		// Private notes stay private.
+		if st := e.delegate.do("PUT", e.path(docPath+"/notes"), map[string]any{"page": 1, "text": "Hỏi về kinh phí"}, nil); st != 204 {
+			t.Fatalf("note: %d", st)
+		}
+		var notes struct{ Items []struct{ Text string } }
+		e.chair.do("GET", e.path(docPath+"/notes"), nil, &notes)
+		if len(notes.Items) != 0 {
+			t.Fatalf("the chair reads a delegate's note: %+v", notes)
+		}
+		e.delegate.do("GET", e.path(docPath+"/notes"), nil, &notes)
+		if len(notes.Items) != 1 || notes.Items[0].Text != "Hỏi về kinh phí" {
+			t.Fatalf("own notes: %+v", notes)
+		}
+
+		// Comments on the draft: the delegate comments, the secretary sees and exports them.
+		if st := e.delegate.do("POST", e.path(docPath+"/comments"), map[string]any{"version": 1, "page": 2, "text": "Đề nghị bổ sung kinh phí dự phòng"}, nil); st != 201 {
+			t.Fatalf("comment: %d", st)
+		}
+		if st := e.delegate.do("POST", e.path(docPath+"/comments"), map[string]any{"text": " "}, nil); st != 400 {
+			t.Fatalf("empty comment: %d", st)
+		}
+		var cs struct{ Items []struct{ ID int64 } }
+		e.sec.do("GET", e.path(docPath+"/comments"), nil, &cs)
+		if len(cs.Items) != 1 {
+			t.Fatalf("secretary sees %d comments", len(cs.Items))
+		}
+		if st := e.delegate.do("POST", e.path(fmt.Sprintf("%s/comments/%d", docPath, cs.Items[0].ID)), map[string]string{"status": "accepted"}, nil); st != 403 {
+			t.Fatalf("delegate decided a comment: %d", st)
+		}
+		if st := e.sec.do("POST", e.path(fmt.Sprintf("%s/comments/%d", docPath, cs.Items[0].ID)), map[string]string{"status": "accepted"}, nil); st != 200 {
+			t.Fatalf("decide: %d", st)
+		}
+		st, csv := e.sec.raw("GET", e.path(docPath+"/comments.csv"), "", nil, nil)
+		if st != 200 || !bytes.HasPrefix(csv, []byte("\ufeff")) || !strings.Contains(string(csv), "Đề nghị bổ sung kinh phí dự phòng") || !strings.Contains(string(csv), "Tiếp thu") {
+			t.Fatalf("csv export: %d %q", st, csv)
+		}
+		if st, _ := e.delegate.raw("GET", e.path(docPath+"/comments.csv"), "", nil, nil); st != 403 {
+			t.Fatalf("delegate exported: %d", st)
+		}
+	})
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func (c *client) head(path string) *http.Response {
+	req, _ := http.NewRequest("HEAD", c.e.srv.URL+path, nil)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
