@@ -122,9 +122,9 @@ func (m *Meta) validate(filename string) error {
 }
 
 var (
-	errDocNotFound = errs.E(errs.NotFound, "Không tìm thấy tài liệu.", "Document not found.")
-	errPrepareOnly = errs.E(errs.Forbidden, "Chỉ người tổ chức cuộc họp được đưa và sửa tài liệu.", "Only the meeting's organizers add and change documents.")
-	errUnsupported = errs.E(errs.Unsupported, "Chỉ nhận tệp PDF, Word (DOCX) hoặc Excel (XLSX); nội dung tệp không phải các loại này.", "Only PDF, Word (DOCX) or Excel (XLSX) files are accepted; this file's content is none of them.")
+	errDocNotFound  = errs.E(errs.NotFound, "Không tìm thấy tài liệu.", "Document not found.")
+	errPrepareOnly  = errs.E(errs.Forbidden, "Chỉ người tổ chức cuộc họp được đưa và sửa tài liệu.", "Only the meeting's organizers add and change documents.")
+	errUnsupported  = errs.E(errs.Unsupported, "Chỉ nhận tệp PDF, Word (DOCX) hoặc Excel (XLSX); nội dung tệp không phải các loại này.", "Only PDF, Word (DOCX) or Excel (XLSX) files are accepted; this file's content is none of them.")
 	errClosedWindow = errs.E(errs.Forbidden, "Tài liệu chỉ được đọc trong thời gian quy định.", "This document may be read only within its reading window.")
 )
 

@@ -45,6 +45,10 @@ func Handler() http.Handler {
 			files.ServeHTTP(w, r2)
 			return
 		}
+		if strings.HasSuffix(p, ".mjs") {
+			// The PDF viewer's worker is an ES module; browsers insist on a JavaScript type.
+			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		}
 		if strings.HasPrefix(p, "assets/") {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {

@@ -6,6 +6,7 @@ import type { Params } from './router';
 import { AccountScreen } from './screens/Account';
 import { AdminScreen } from './screens/admin/Admin';
 import { HomeScreen } from './screens/Home';
+import { LazyDocumentViewer } from './screens/meetings/LazyViewer';
 import { MeetingFormScreen } from './screens/meetings/MeetingForm';
 import { MeetingPage } from './screens/meetings/MeetingPage';
 import { MyMeetings } from './screens/meetings/MyMeetings';
@@ -33,6 +34,7 @@ export const routes: Route[] = [
   },
   { pattern: '/meetings/new', render: ({ user }) => <MeetingFormScreen user={user} /> },
   { pattern: '/meetings/:id', render: ({ params }) => <MeetingPage meetingId={Number(params.id)} /> },
+  { pattern: '/meetings/:id/documents/:doc', render: ({ params }) => <LazyDocumentViewer meetingId={Number(params.id)} docId={Number(params.doc)} /> },
   { pattern: '/meetings/:id/edit', render: ({ user, params }) => <MeetingFormScreen user={user} meetingId={Number(params.id)} /> },
   { pattern: '/meetings/:id/projector', bare: true, render: ({ params }) => <ProjectorScreen meetingId={Number(params.id)} /> },
   { pattern: '/account', render: ({ user }) => <AccountScreen user={user} /> },

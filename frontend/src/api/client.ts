@@ -56,6 +56,11 @@ export function setCsrfToken(token: string) {
   csrfToken = token;
 }
 
+/** For requests made outside request() (uploads with progress). */
+export function csrf(): string {
+  return csrfToken;
+}
+
 /** Called when a request made while signed in comes back 401 (the session expired). */
 export function setUnauthenticatedHandler(fn: () => void) {
   onUnauthenticated = fn;

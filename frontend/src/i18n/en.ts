@@ -1,8 +1,10 @@
+import { documentsEn } from './documents';
 import { meetingsEn } from './meetings';
 import type { MessageKey } from './vi';
 
 export const en: Record<MessageKey, string> = {
   ...meetingsEn,
+  ...documentsEn,
   'app.name': 'Paperless Meeting Room',
   'app.tagline': 'Paperless meetings and video conferencing',
   'app.skip': 'Skip to main content',

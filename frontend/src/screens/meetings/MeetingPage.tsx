@@ -7,6 +7,7 @@ import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
 import { navigate, useLocation } from '../../router';
 import { AgendaTab } from './AgendaTab';
+import { DocumentsTab } from './DocumentsTab';
 import { ApprovalsTab } from './ApprovalsTab';
 import { FloorTab } from './FloorTab';
 import { ParticipantsTab } from './ParticipantsTab';
@@ -30,6 +31,7 @@ const notGuest = (s: Snapshot) => s.me.role !== 'guest';
 const TABS: MeetingTab[] = [
   { key: 'agenda', label: 'tab.agenda', render: (s) => <AgendaTab snap={s} /> },
   { key: 'participants', label: 'tab.participants', render: (s) => <ParticipantsTab snap={s} /> },
+  { key: 'documents', label: 'tab.documents', render: (s, st) => <DocumentsTab snap={s} version={st.versions.documents} /> },
   { key: 'votes', label: 'tab.votes', render: (s, st) => <VotesTab snap={s} version={st.versions.votes} turnout={st.turnout} /> },
   { key: 'floor', label: 'tab.floor', render: (s, st) => <FloorTab snap={s} version={st.versions.floor} /> },
   { key: 'minutes', label: 'tab.minutes', render: (s, st) => <RecordTab snap={s} kind="minutes" version={st.versions.records} />, visible: notGuest },
@@ -46,7 +48,7 @@ export function MeetingPage({ meetingId }: { meetingId: number }) {
   const snap = st.snap;
   const m = snap.meeting;
   const me = snap.me;
-  const tabs = [...TABS.slice(0, 2), ...extraTabs, ...TABS.slice(2)].filter((x) => !x.visible || x.visible(snap));
+  const tabs = [...TABS.slice(0, 3), ...extraTabs, ...TABS.slice(3)].filter((x) => !x.visible || x.visible(snap));
   const active = tabs.find((x) => x.key === query.get('tab')) ?? tabs[0]!;
   const organizer = me.organizer && me.role !== 'guest';
   const sessionAction = (a: string) => ['start', 'pause', 'resume', 'end'].includes(a);
