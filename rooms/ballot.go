@@ -16,13 +16,19 @@ import (
 // vote_voters records THAT a person voted (one row per voter, primary key (vote, user): the
 // database refuses a second ballot). For an open vote (công khai), vote_ballots records who chose
 // what, which is public by design. For a secret vote (bỏ phiếu kín) no row names a choice and a
-// person together: the choice only increments vote_counts. Every ballot rewrites every option's
-// counter row (adding 0 to the others), so even PostgreSQL's row versions (xmin) carry the same
-// transaction on every option and do not reveal which counter a voter's transaction changed.
+// person together: the choice only increments anonymous counters (vote_tallies). A ballot rewrites
+// every option's counter of one randomly chosen shard (adding 0 to the others), so even
+// PostgreSQL's row versions (xmin) carry the same transaction on every option and do not reveal
+// which counter a voter's transaction changed.
 //
-// Ballots lock the vote row in shared mode and closing locks it exclusively, so a ballot either
+// Ballots hold a shared lock on the vote and closing takes it exclusively, so a ballot either
 // commits before the close counts it or finds the vote closed: no acknowledged ballot is left
-// out of a tally.
+// out of a tally. On PostgreSQL the lock is a transaction-scoped advisory lock (a thousand
+// concurrent FOR SHARE row locks would each rewrite a shared-locker list); SQLite transactions
+// already hold the database's write lock.
+
+// tallyShards is how many counter sets a secret vote spreads its ballots over.
+const tallyShards = 16
 
 // Ballot is the receipt a voter gets once their ballot is committed.
 type Ballot struct {
@@ -30,13 +36,20 @@ type Ballot struct {
 	Turnout int   `json:"turnout"`
 }
 
-// forShare locks a row against concurrent exclusive locks (PostgreSQL); SQLite transactions
-// already hold the database's write lock.
-func forShare(q store.Querier) string {
-	if q.Dialect() == store.Postgres {
-		return " FOR SHARE"
+// voteLockClass namespaces the advisory locks of votes.
+const voteLockClass = 7001
+
+// lockVote takes the vote's lock, shared for a ballot and exclusive for closing (PostgreSQL).
+func lockVote(ctx context.Context, tx *store.Tx, voteID int64, exclusive bool) error {
+	if tx.Dialect() != store.Postgres {
+		return nil
 	}
-	return ""
+	fn := "pg_advisory_xact_lock_shared"
+	if exclusive {
+		fn = "pg_advisory_xact_lock"
+	}
+	var ignored any
+	return tx.QueryRowContext(ctx, `SELECT `+fn+`(?, CAST(? AS INTEGER))`, voteLockClass, voteID).Scan(&ignored)
 }
 
 // CastBallot records m's choice (an option index) in an open vote. The ballot is committed before
@@ -45,10 +58,13 @@ func forShare(q store.Querier) string {
 func (s *Service) CastBallot(ctx context.Context, m Member, voteID int64, option int) (Ballot, error) {
 	var b Ballot
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := lockVote(ctx, tx, voteID, false); err != nil {
+			return fmt.Errorf("rooms: lock vote %d: %w", voteID, err)
+		}
 		var status string
 		var secret bool
 		var options string
-		err := tx.QueryRowContext(ctx, `SELECT status, secret, options FROM votes WHERE id = ? AND meeting_id = ?`+forShare(tx),
+		err := tx.QueryRowContext(ctx, `SELECT status, secret, options FROM votes WHERE id = ? AND meeting_id = ?`,
 			voteID, m.MeetingID).Scan(&status, &secret, &options)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errVoteNotFound
@@ -82,9 +98,26 @@ func (s *Service) CastBallot(ctx context.Context, m Member, voteID int64, option
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errAlreadyVoted
 		}
+		b.VoteID = voteID
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM vote_voters WHERE vote_id = ?`, voteID).Scan(&b.Turnout); err != nil {
+			return err
+		}
+		// The counters are the one place ballots wait for each other: updated last, held shortest.
 		if secret {
-			_, err = tx.ExecContext(ctx, `UPDATE vote_counts SET count = count + CASE WHEN option_index = ? THEN 1 ELSE 0 END
-				WHERE vote_id = ?`, option, voteID)
+			// Lock the counter rows in one order first: an UPDATE visits rows in their physical
+			// order, which changes as rows are rewritten, and two ballots visiting them in
+			// different orders would deadlock.
+			shard := s.pickShard()
+			if tx.Dialect() == store.Postgres {
+				rows, err := tx.QueryContext(ctx, `SELECT option_index FROM vote_tallies WHERE vote_id = ? AND shard = ?
+					ORDER BY option_index FOR UPDATE`, voteID, shard)
+				if err != nil {
+					return err
+				}
+				rows.Close()
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE vote_tallies SET count = count + CASE WHEN option_index = ? THEN 1 ELSE 0 END
+				WHERE vote_id = ? AND shard = ?`, option, voteID, shard)
 		} else {
 			_, err = tx.ExecContext(ctx, `INSERT INTO vote_ballots (vote_id, user_id, option_index, cast_at) VALUES (?, ?, ?, ?)`,
 				voteID, m.UserID, option, tx.Now())
@@ -92,8 +125,7 @@ func (s *Service) CastBallot(ctx context.Context, m Member, voteID int64, option
 		if err != nil {
 			return fmt.Errorf("rooms: count ballot: %w", err)
 		}
-		b.VoteID = voteID
-		return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM vote_voters WHERE vote_id = ?`, voteID).Scan(&b.Turnout)
+		return nil
 	})
 	if err != nil {
 		return Ballot{}, err
@@ -108,7 +140,7 @@ func counts(ctx context.Context, q store.Querier, voteID int64, secret bool, n i
 	out := make([]int, n)
 	query := `SELECT option_index, COUNT(*) FROM vote_ballots WHERE vote_id = ? GROUP BY option_index`
 	if secret {
-		query = `SELECT option_index, count FROM vote_counts WHERE vote_id = ?`
+		query = `SELECT option_index, SUM(count) FROM vote_tallies WHERE vote_id = ? GROUP BY option_index`
 	}
 	rows, err := q.QueryContext(ctx, query, voteID)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -136,6 +137,8 @@ type Service struct {
 	bus     *bus.Bus
 	log     *slog.Logger
 	turnout *turnoutNotifier
+	// pickShard chooses the counter shard of a secret ballot (random; tests make it repeatable).
+	pickShard func() int
 }
 
 // New returns the meeting service. b may be nil (no live notices or media commands).
@@ -143,7 +146,7 @@ func New(db *store.DB, log *events.Log, b *bus.Bus, logger *slog.Logger) *Servic
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Service{db: db, events: log, bus: b, log: logger}
+	s := &Service{db: db, events: log, bus: b, log: logger, pickShard: func() int { return rand.IntN(tallyShards) }}
 	if b != nil {
 		s.turnout = &turnoutNotifier{interval: 250 * time.Millisecond, send: s.sendTurnout}
 	}

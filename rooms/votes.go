@@ -47,9 +47,11 @@ func (s *Service) CreateVote(ctx context.Context, m Member, spec VoteSpec) (Vote
 			return fmt.Errorf("rooms: create vote: %w", err)
 		}
 		if spec.Secret {
-			for i := range spec.Options {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO vote_counts (vote_id, option_index, count) VALUES (?, ?, 0)`, id, i); err != nil {
-					return fmt.Errorf("rooms: vote counters: %w", err)
+			for shard := 0; shard < tallyShards; shard++ {
+				for i := range spec.Options {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO vote_tallies (vote_id, shard, option_index, count) VALUES (?, ?, ?, 0)`, id, shard, i); err != nil {
+						return fmt.Errorf("rooms: vote counters: %w", err)
+					}
 				}
 			}
 		}
@@ -99,7 +101,10 @@ func (s *Service) CloseVote(ctx context.Context, m Member, voteID int64) (Vote, 
 		if v.Status != VoteOpen {
 			return errVoteState(v.Status, "close")
 		}
-		// Taking the row exclusively waits for ballots holding it in shared mode.
+		// Waits for ballots in flight, which hold the vote's lock in shared mode.
+		if err := lockVote(ctx, tx, voteID, true); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE votes SET status = ? WHERE id = ?`, string(VoteClosed), voteID); err != nil {
 			return err
 		}

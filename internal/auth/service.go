@@ -237,19 +237,30 @@ func (s *Service) Login(ctx context.Context, username, password, remoteAddr, use
 		}
 		return "", nil, ErrBadCredentials
 	}
+	token, p, err := s.StartSession(ctx, userID, remoteAddr, userAgent)
+	if err != nil {
+		return "", nil, err
+	}
+	// A successful sign-in clears the username's failures; the address's stay.
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE username = ?`, username); err != nil {
+		return "", nil, err
+	}
+	return token, p, nil
+}
+
+// StartSession opens a session for a person whose identity is already established (by password
+// in Login; by a province's single sign-on later). It returns the cookie value, shown once and
+// stored only as a hash, and the principal.
+func (s *Service) StartSession(ctx context.Context, userID int64, remoteAddr, userAgent string) (string, *Principal, error) {
 	token := randomToken(32)
 	csrf := randomToken(24)
 	if len(userAgent) > 300 {
 		userAgent = userAgent[:300]
 	}
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		t := tx.Now()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent, remote_addr)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(token), userID, csrf, t, t, t.Add(SessionMaximum), userAgent, remoteAddr); err != nil {
-			return err
-		}
-		// A successful sign-in clears the username's failures; the address's stay.
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE username = ?`, username)
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent, remote_addr)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(token), userID, csrf, t, t, t.Add(SessionMaximum), userAgent, remoteAddr)
 		return err
 	})
 	if err != nil {
