@@ -97,8 +97,10 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 	// WAL lets readers run beside the one writer; busy_timeout makes writers queue instead of
 	// failing; _txlock=immediate takes the write lock at BEGIN so two transactions never deadlock
 	// upgrading a read lock. Foreign keys are off by default in SQLite and must be turned on.
+	// synchronous(FULL): a commit is on disk before it is acknowledged, power loss included
+	// (NORMAL survives a crashed process but can lose the last commits when the machine fails).
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate&_time_format=sqlite"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
