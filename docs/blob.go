@@ -16,8 +16,10 @@ import (
 // several nodes serve files.
 type BlobStore interface {
 	// Put streams r into the store, at most limit bytes, and returns its hash and size. Content
-	// already present is kept once. ErrTooLarge when r is longer than limit.
-	Put(r io.Reader, limit int64) (sum string, size int64, err error)
+	// already present is kept once. ErrTooLarge when r is longer than limit. check, when not
+	// nil, sees the complete content before it enters the store; its error refuses the content
+	// and nothing is kept.
+	Put(r io.Reader, limit int64, check func(f *os.File, size int64) error) (sum string, size int64, err error)
 	// Open returns the blob for reading with seeks (Range requests).
 	Open(sum string) (*os.File, error)
 }
@@ -42,8 +44,9 @@ var hexSum = regexp.MustCompile(`^[0-9a-f]{64}$`)
 func (s *DirStore) path(sum string) string { return filepath.Join(s.dir, sum[:2], sum) }
 
 // Put writes to a temporary file while hashing, syncs it, then renames it into place, so a blob
-// that exists is always complete.
-func (s *DirStore) Put(r io.Reader, limit int64) (string, int64, error) {
+// that exists is always complete; an interrupted or refused upload leaves only a temporary file,
+// removed before Put returns.
+func (s *DirStore) Put(r io.Reader, limit int64, check func(f *os.File, size int64) error) (string, int64, error) {
 	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "upload-*")
 	if err != nil {
 		return "", 0, err
@@ -57,6 +60,11 @@ func (s *DirStore) Put(r io.Reader, limit int64) (string, int64, error) {
 	}
 	if n > limit {
 		return "", 0, ErrTooLarge
+	}
+	if check != nil {
+		if err := check(tmp, n); err != nil {
+			return "", 0, err
+		}
 	}
 	if err := tmp.Sync(); err != nil {
 		return "", 0, err

@@ -187,6 +187,10 @@ func (s *Service) Upload(ctx context.Context, v Viewer, meetingID int64, meta Me
 	if err := meta.validate(filename); err != nil {
 		return Document{}, err
 	}
+	// Checked before the file is stored too, so a wrong item does not leave a file behind.
+	if err := checkAgendaItem(ctx, s.db.Reader(), meetingID, meta.AgendaItemID); err != nil {
+		return Document{}, err
+	}
 	blob, err := s.store(r)
 	if err != nil {
 		return Document{}, err
@@ -203,11 +207,8 @@ func (s *Service) Upload(ctx context.Context, v Viewer, meetingID int64, meta Me
 		if err != nil {
 			return fmt.Errorf("docs: create: %w", err)
 		}
-		if meta.AgendaItemID != nil {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM agenda_items WHERE id = ? AND meeting_id = ?`, *meta.AgendaItemID, meetingID).Scan(&n); err != nil || n == 0 {
-				return errs.Fieldf("agenda_item_id", "Mục chương trình không thuộc cuộc họp.", "The agenda item is not part of the meeting.")
-			}
+		if err := checkAgendaItem(ctx, tx, meetingID, meta.AgendaItemID); err != nil {
+			return err
 		}
 		if err := setReaders(ctx, tx, id, meta.Access, meta.Readers); err != nil {
 			return err
@@ -257,31 +258,48 @@ func (s *Service) NewVersion(ctx context.Context, v Viewer, meetingID, docID int
 	return doc, err
 }
 
+// checkAgendaItem refuses an agenda item of another meeting.
+func checkAgendaItem(ctx context.Context, q store.Querier, meetingID int64, item *int64) error {
+	if item == nil {
+		return nil
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM agenda_items WHERE id = ? AND meeting_id = ?`, *item, meetingID).Scan(&n); err != nil {
+		return fmt.Errorf("docs: agenda item: %w", err)
+	}
+	if n == 0 {
+		return errs.Fieldf("agenda_item_id", "Mục chương trình không thuộc cuộc họp.", "The agenda item is not part of the meeting.")
+	}
+	return nil
+}
+
 type storedBlob struct {
 	sum, contentType string
 	size             int64
 }
 
-// store keeps the bytes and checks what they are.
+// store checks what the bytes are while keeping them: content that is empty, too large or of a
+// type not accepted never enters the blob store.
 func (s *Service) store(r io.Reader) (storedBlob, error) {
-	sum, size, err := s.blobs.Put(r, s.MaxSize)
+	var ct string
+	sum, size, err := s.blobs.Put(r, s.MaxSize, func(f *os.File, size int64) error {
+		if size == 0 {
+			return errs.Fieldf("file", "Tệp rỗng.", "The file is empty.")
+		}
+		if ct = Detect(f, size); ct == "" {
+			return errUnsupported
+		}
+		return nil
+	})
 	if errors.Is(err, ErrTooLarge) {
 		return storedBlob{}, errs.E(errs.TooLarge, fmt.Sprintf("Tệp quá lớn: tối đa %d MB.", s.MaxSize>>20), fmt.Sprintf("The file is too large: at most %d MB.", s.MaxSize>>20))
 	}
-	if err != nil {
-		return storedBlob{}, fmt.Errorf("docs: store: %w", err)
-	}
-	if size == 0 {
-		return storedBlob{}, errs.Fieldf("file", "Tệp rỗng.", "The file is empty.")
-	}
-	f, err := s.blobs.Open(sum)
-	if err != nil {
+	var coded *errs.Error
+	if errors.As(err, &coded) {
 		return storedBlob{}, err
 	}
-	ct := Detect(f, size)
-	f.Close()
-	if ct == "" {
-		return storedBlob{}, errUnsupported
+	if err != nil {
+		return storedBlob{}, fmt.Errorf("docs: store: %w", err)
 	}
 	return storedBlob{sum, ct, size}, nil
 }
