@@ -93,6 +93,21 @@ type Actor struct {
 	UserID  int64
 	Prepare bool
 	Chair   bool
+	// Over: the meeting has ended (or was archived or cancelled); its agenda is a record now.
+	Over bool
+}
+
+var errOver = errs.E(errs.Conflict, "Cuộc họp đã kết thúc; chương trình không sửa được nữa.", "The meeting is over; its agenda can no longer change.")
+
+// mayEdit says whether who may change the agenda now.
+func (who Actor) mayEdit() error {
+	if !who.Prepare {
+		return errPrepareOnly
+	}
+	if who.Over {
+		return errOver
+	}
+	return nil
 }
 
 var (
@@ -207,8 +222,8 @@ func (a *Agenda) checkParent(ctx context.Context, tx *store.Tx, meetingID int64,
 
 // Add appends an item at the end of its level.
 func (a *Agenda) Add(ctx context.Context, who Actor, meetingID int64, in Input) (Item, []Item, error) {
-	if !who.Prepare {
-		return Item{}, nil, errPrepareOnly
+	if err := who.mayEdit(); err != nil {
+		return Item{}, nil, err
 	}
 	if err := in.validate(); err != nil {
 		return Item{}, nil, err
@@ -257,8 +272,8 @@ func parentArgs(meetingID int64, parent *int64) []any {
 
 // Update changes an item's title, presenter, planned time or status (its level stays).
 func (a *Agenda) Update(ctx context.Context, who Actor, meetingID, id int64, in Input) (Item, []Item, error) {
-	if !who.Prepare {
-		return Item{}, nil, errPrepareOnly
+	if err := who.mayEdit(); err != nil {
+		return Item{}, nil, err
 	}
 	if err := in.validate(); err != nil {
 		return Item{}, nil, err

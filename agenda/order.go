@@ -17,8 +17,8 @@ var errStaleOrder = errs.E(errs.Conflict, "Chương trình vừa được ngư�
 // exactly the items at that level now: if someone added or removed one in between, the reorder is
 // refused as stale instead of silently dropping or misplacing their change.
 func (a *Agenda) Reorder(ctx context.Context, who Actor, meetingID int64, parent *int64, ids []int64) ([]Item, error) {
-	if !who.Prepare {
-		return nil, errPrepareOnly
+	if err := who.mayEdit(); err != nil {
+		return nil, err
 	}
 	var items []Item
 	err := a.db.InTx(ctx, func(tx *store.Tx) error {
@@ -56,8 +56,8 @@ func (a *Agenda) Reorder(ctx context.Context, who Actor, meetingID int64, parent
 // Delete removes an item and its sub-items. An item that votes, speeches or documents refer to
 // is kept, with a conflict that says so.
 func (a *Agenda) Delete(ctx context.Context, who Actor, meetingID, id int64) ([]Item, error) {
-	if !who.Prepare {
-		return nil, errPrepareOnly
+	if err := who.mayEdit(); err != nil {
+		return nil, err
 	}
 	var items []Item
 	err := a.db.InTx(ctx, func(tx *store.Tx) error {
@@ -118,6 +118,9 @@ func (a *Agenda) Delete(ctx context.Context, who Actor, meetingID, id int64) ([]
 func (a *Agenda) SetCurrent(ctx context.Context, who Actor, meetingID int64, id *int64) ([]Item, error) {
 	if !who.Chair {
 		return nil, errs.E(errs.Forbidden, "Chỉ chủ trì chuyển mục chương trình.", "Only the chair moves the agenda on.")
+	}
+	if who.Over {
+		return nil, errOver
 	}
 	var items []Item
 	err := a.db.InTx(ctx, func(tx *store.Tx) error {

@@ -27,6 +27,23 @@ type BlobStore interface {
 // ErrTooLarge is returned by Put when the content exceeds the limit.
 var ErrTooLarge = errors.New("docs: content too large")
 
+// ErrIncomplete is returned by Put when reading the content failed (an upload cut off).
+var ErrIncomplete = errors.New("docs: content incomplete")
+
+// sourceReader remembers whether a copy failed on the reading side.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
 // DirStore is a BlobStore in a directory: blobs/ab/abcdef... with the first two hex digits as
 // a fan-out directory.
 type DirStore struct{ dir string }
@@ -54,8 +71,12 @@ func (s *DirStore) Put(r io.Reader, limit int64, check func(f *os.File, size int
 	defer os.Remove(tmp.Name()) // after a successful rename this is a no-op
 	defer tmp.Close()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, limit+1))
+	src := &sourceReader{r: io.LimitReader(r, limit+1)}
+	n, err := io.Copy(io.MultiWriter(tmp, h), src)
 	if err != nil {
+		if src.err != nil {
+			return "", 0, fmt.Errorf("%w: %w", ErrIncomplete, src.err)
+		}
 		return "", 0, err
 	}
 	if n > limit {

@@ -139,7 +139,7 @@ func TestUploadsKeepNothingWhenRefused(t *testing.T) {
 			{"zip that is not Word or Excel", f.sec, bytes.NewReader(append([]byte("PK\x03\x04"), make([]byte, 200)...)), errs.Unsupported},
 			{"over the limit", f.sec, io.MultiReader(bytes.NewReader(pdf), bytes.NewReader(make([]byte, 1<<20))), errs.TooLarge},
 			{"empty", f.sec, strings.NewReader(""), errs.Invalid},
-			{"interrupted", f.sec, failingReader{bytes.NewReader(pdf)}, ""},
+			{"interrupted", f.sec, failingReader{bytes.NewReader(pdf)}, errs.Invalid},
 			{"delegate", f.d1, bytes.NewReader(pdf), errs.Forbidden},
 			{"guest", f.gst, bytes.NewReader(pdf), errs.Forbidden},
 		}
@@ -267,8 +267,8 @@ func TestRights(t *testing.T) {
 			if listed != c.listed || (getErr == nil) != c.listed || (openErr == nil) != c.read {
 				t.Errorf("%s: listed %v get %v open %v", c.who, listed, getErr, openErr)
 			}
-			if !c.listed && code(getErr) != errs.NotFound {
-				t.Errorf("%s: a hidden document answers %v, not not_found", c.who, getErr)
+			if !c.listed && code(getErr) != errs.Forbidden {
+				t.Errorf("%s: a hidden document answers %v, not forbidden", c.who, getErr)
 			}
 			if c.listed && !c.read && code(openErr) != errs.Forbidden {
 				t.Errorf("%s: closed window answers %v", c.who, openErr)
@@ -282,7 +282,7 @@ func TestRights(t *testing.T) {
 		if _, err := f.s.AddComment(ctx, f.d1, f.meetingID, window.ID, 0, nil, "Trên tài liệu tham khảo"); code(err) != errs.Conflict {
 			t.Errorf("comment on a reference: %v", err)
 		}
-		if _, err := f.s.AddComment(ctx, f.d2, f.meetingID, secret.ID, 0, nil, "Đoán mò"); code(err) != errs.NotFound {
+		if _, err := f.s.AddComment(ctx, f.d2, f.meetingID, secret.ID, 0, nil, "Đoán mò"); code(err) != errs.Forbidden {
 			t.Errorf("comment on a hidden document: %v", err)
 		}
 		page := 1
@@ -320,7 +320,7 @@ func TestRights(t *testing.T) {
 		if ns, _ := f.s.Notes(ctx, f.d1, f.meetingID, open.ID); len(ns) != 1 || ns[0].Page != 2 || ns[0].Text != "Ghi chú riêng" {
 			t.Errorf("own notes: %+v", ns)
 		}
-		if err := f.s.SetNote(ctx, f.d2, f.meetingID, secret.ID, 1, "x"); code(err) != errs.NotFound {
+		if err := f.s.SetNote(ctx, f.d2, f.meetingID, secret.ID, 1, "x"); code(err) != errs.Forbidden {
 			t.Errorf("note on a hidden document: %v", err)
 		}
 

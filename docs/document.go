@@ -125,6 +125,7 @@ var (
 	errDocNotFound  = errs.E(errs.NotFound, "Không tìm thấy tài liệu.", "Document not found.")
 	errPrepareOnly  = errs.E(errs.Forbidden, "Chỉ người tổ chức cuộc họp được đưa và sửa tài liệu.", "Only the meeting's organizers add and change documents.")
 	errUnsupported  = errs.E(errs.Unsupported, "Chỉ nhận tệp PDF, Word (DOCX) hoặc Excel (XLSX); nội dung tệp không phải các loại này.", "Only PDF, Word (DOCX) or Excel (XLSX) files are accepted; this file's content is none of them.")
+	errNotReader    = errs.E(errs.Forbidden, "Bạn không được đọc tài liệu này.", "You may not read this document.")
 	errClosedWindow = errs.E(errs.Forbidden, "Tài liệu chỉ được đọc trong thời gian quy định.", "This document may be read only within its reading window.")
 )
 
@@ -294,6 +295,9 @@ func (s *Service) store(r io.Reader) (storedBlob, error) {
 	if errors.Is(err, ErrTooLarge) {
 		return storedBlob{}, errs.E(errs.TooLarge, fmt.Sprintf("Tệp quá lớn: tối đa %d MB.", s.MaxSize>>20), fmt.Sprintf("The file is too large: at most %d MB.", s.MaxSize>>20))
 	}
+	if errors.Is(err, ErrIncomplete) {
+		return storedBlob{}, errs.E(errs.Invalid, "Tải lên bị gián đoạn; tệp chưa được lưu. Hãy tải lại.", "The upload was interrupted; nothing was kept. Upload again.").Wrap(err)
+	}
 	var coded *errs.Error
 	if errors.As(err, &coded) {
 		return storedBlob{}, err
@@ -420,14 +424,15 @@ func (s *Service) List(ctx context.Context, v Viewer, meetingID int64) ([]Docume
 	return out, nil
 }
 
-// Get returns a document v may see (not_found otherwise: restricted titles do not leak).
+// Get returns a document v may see. A document v may not read is refused (forbidden) and, in
+// List, not shown at all.
 func (s *Service) Get(ctx context.Context, v Viewer, meetingID, docID int64) (Document, error) {
 	d, err := load(ctx, s.db.Reader(), meetingID, docID)
 	if err != nil {
 		return Document{}, err
 	}
 	if !d.admits(v) {
-		return Document{}, errDocNotFound
+		return Document{}, errNotReader
 	}
 	d.Readable = d.readableNow(v, s.db.Now())
 	return d, nil

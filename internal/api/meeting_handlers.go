@@ -197,7 +197,8 @@ func (s *Server) meetingRoutes() {
 }
 
 func agendaActor(m rooms.Member) agenda.Actor {
-	return agenda.Actor{UserID: m.UserID, Prepare: m.CanPrepare(), Chair: m.Role == rooms.RoleChair}
+	over := m.Status == rooms.Ended || m.Status == rooms.Archived || m.Status == rooms.Cancelled
+	return agenda.Actor{UserID: m.UserID, Prepare: m.CanPrepare(), Chair: m.Role == rooms.RoleChair, Over: over}
 }
 
 // audienceRole is the role a member's events are filtered with: organizers who are not invited

@@ -142,6 +142,15 @@ func TestMeetingRightsAndBadInput(t *testing.T) {
 		if e.count("agenda_items") != items || e.count("votes") != 0 {
 			t.Fatal("a refused action changed data")
 		}
+		// Once the meeting has ended, its agenda is a record: edits are refused.
+		e.chair.do("POST", e.path("/transition"), map[string]string{"action": "start"}, nil)
+		e.chair.do("POST", e.path("/transition"), map[string]string{"action": "end"}, nil)
+		if st := e.sec.do("POST", e.path("/agenda"), map[string]any{"title": "Bổ sung sau họp"}, &out); st != 409 || e.count("agenda_items") != items {
+			t.Fatalf("agenda edit after the end: %d %+v", st, out.Error)
+		}
+		if st := e.sec.do("POST", e.path("/transition"), map[string]string{"action": "start"}, nil); st != 409 {
+			t.Fatalf("restart an ended meeting: %d", st)
+		}
 	})
 }
 
