@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -154,83 +152,4 @@ func BenchmarkFanout(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50_ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99_ms")
-}
-
-// BenchmarkDownloads: 250 readers download a 20 MB PDF at once. Reports the time for all of them
-// and how much the server's heap grew at its peak (streaming keeps it far below 250 × 20 MB).
-//
-//	go test -run '^$' -bench Downloads -benchtime 3x ./internal/api
-func BenchmarkDownloads(b *testing.B) {
-	const readers, size = 250, 20 << 20
-	bm := newBenchMeeting(b)
-	file := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("% phonghop\n"), size/11)...)
-	file = append(file, []byte("\n%%EOF\n")...)
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	fw, _ := w.CreateFormFile("file", "tai-lieu-lon.pdf")
-	fw.Write(file)
-	w.Close()
-	resp, err := bm.request("POST", "/documents", w.FormDataContentType(), &body)
-	if err != nil || resp.StatusCode != 201 {
-		b.Fatalf("upload: %v %v", err, resp)
-	}
-	var doc struct{ ID int64 }
-	json.NewDecoder(resp.Body).Decode(&doc)
-	resp.Body.Close()
-	file, body = nil, bytes.Buffer{}
-	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: readers, MaxIdleConnsPerHost: readers}}
-
-	runtime.GC()
-	var base runtime.MemStats
-	runtime.ReadMemStats(&base)
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	go func() {
-		var ms runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-				runtime.ReadMemStats(&ms)
-				if ms.HeapInuse > peak.Load() {
-					peak.Store(ms.HeapInuse)
-				}
-			}
-		}
-	}()
-	var total time.Duration
-	b.ResetTimer()
-	for n := 0; n < b.N; n++ {
-		t0 := time.Now()
-		var wg sync.WaitGroup
-		var bad atomic.Int64
-		for i := 0; i < readers; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				req, _ := http.NewRequest("GET", bm.srv.URL+fmt.Sprintf("/api/meetings/%d/documents/%d/file", bm.meeting, doc.ID), nil)
-				req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: bm.cookie})
-				resp, err := client.Do(req)
-				if err != nil {
-					bad.Add(1)
-					return
-				}
-				n, _ := io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 || n < size {
-					bad.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
-		total += time.Since(t0)
-		if bad.Load() > 0 {
-			b.Fatalf("%d downloads failed", bad.Load())
-		}
-	}
-	b.StopTimer()
-	close(stop)
-	b.ReportMetric(total.Seconds()/float64(b.N), "s/round")
-	b.ReportMetric(float64(int64(peak.Load())-int64(base.HeapInuse))/(1<<20), "extra_heap_MiB")
 }
