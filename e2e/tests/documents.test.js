@@ -119,6 +119,10 @@ describe('documents', () => {
     assert.ok(csv.startsWith('\ufeff'));
     assert.match(csv, /Đề nghị bổ sung kinh phí dự phòng cho các xã ven biển/);
     assert.match(csv, /Tiếp thu/);
+    const pdfRes = await sec.request.get(`${server.url}${await sec.getByTestId('export-pdf').getAttribute('href')}`);
+    assert.equal(pdfRes.status(), 200);
+    assert.equal(pdfRes.headers()['content-type'], 'application/pdf');
+    assert.ok((await pdfRes.body()).subarray(0, 5).toString() === '%PDF-');
   });
 
   test('no page raised an error', () => {

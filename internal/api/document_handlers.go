@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -135,6 +136,7 @@ func (s *Server) documentRoutes() {
 		return s.d.Docs.DecideComment(r.Context(), v, mem.MeetingID, doc, cid, in.Status)
 	}))
 	m.HandleFunc("GET /api/meetings/{id}/documents/{doc}/comments.csv", s.authed(s.exportComments))
+	m.HandleFunc("GET /api/meetings/{id}/documents/{doc}/comments.pdf", s.authed(s.exportComments))
 }
 
 // upload reads a multipart upload as a stream: the metadata fields (title, kind, access,
@@ -307,6 +309,19 @@ func (s *Server) exportComments(w http.ResponseWriter, r *http.Request, p *auth.
 	cs, err := s.d.Docs.Comments(r.Context(), v, id, doc)
 	if err != nil {
 		fail(err)
+		return
+	}
+	if strings.HasSuffix(r.URL.Path, ".pdf") {
+		// Laid out in memory first (a few hundred KB with the font), so a failure is still a
+		// clean JSON error rather than a cut-off file.
+		var b bytes.Buffer
+		if err := docs.WriteCommentsPDF(&b, d, cs, time.Now()); err != nil {
+			fail(err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", contentDisposition("attachment", "gop-y-"+d.Title+".pdf"))
+		w.Write(b.Bytes())
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

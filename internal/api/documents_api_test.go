@@ -166,6 +166,13 @@ func TestDocuments(t *testing.T) {
 		if st != 200 || !bytes.HasPrefix(csv, []byte("\ufeff")) || !strings.Contains(string(csv), "Đề nghị bổ sung kinh phí dự phòng") || !strings.Contains(string(csv), "Tiếp thu") {
 			t.Fatalf("csv export: %d %q", st, csv)
 		}
+		st, pdfOut := e.sec.raw("GET", e.path(docPath+"/comments.pdf"), "", nil, nil)
+		if st != 200 || !bytes.HasPrefix(pdfOut, []byte("%PDF-")) || !bytes.Contains(pdfOut, []byte("/ToUnicode")) {
+			t.Fatalf("pdf export: %d %.40q", st, pdfOut)
+		}
+		if st, _ := e.delegate.raw("GET", e.path(docPath+"/comments.pdf"), "", nil, nil); st != 403 {
+			t.Fatalf("delegate exported the PDF: %d", st)
+		}
 		if st, _ := e.delegate.raw("GET", e.path(docPath+"/comments.csv"), "", nil, nil); st != 403 {
 			t.Fatalf("delegate exported: %d", st)
 		}

@@ -63,6 +63,7 @@ export const documents = {
     api.post<DocComment>(d(m, `/${id}/comments`), { version, page, text }),
   decide: (m: number, id: number, comment: number, status: string) => api.post<DocComment>(d(m, `/${id}/comments/${comment}`), { status }),
   csvUrl: (m: number, id: number) => d(m, `/${id}/comments.csv`),
+  pdfUrl: (m: number, id: number) => d(m, `/${id}/comments.pdf`),
 };
 
 /**
