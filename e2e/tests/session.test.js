@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { screenshot } from '../lib/artifacts.js';
 import { launch } from '../lib/browser.js';
+import { samplePdf } from '../lib/pdf.js';
 import { startServer } from '../lib/server.js';
 
 const PASSWORD = 'phonghop-demo';
@@ -51,10 +52,49 @@ describe('meetings and the session', () => {
     await p.getByText('Hãy nhập tên cuộc họp.').waitFor();
     await p.getByLabel('Tên cuộc họp').fill('Họp bàn kế hoạch chuyển đổi số 2027');
     await p.getByLabel('Địa điểm').fill('Phòng họp tầng 3');
+    await p.getByLabel('Người chủ trì').selectOption({ label: 'Đỗ Minh Tuấn — Chủ tịch UBND tỉnh' });
     await p.getByRole('button', { name: 'Tạo cuộc họp' }).click();
     await p.getByTestId('meeting-status').waitFor();
     assert.equal(await p.getByTestId('meeting-status').textContent(), 'Dự thảo');
     assert.match(await p.locator('h1').textContent(), /chuyển đổi số/);
+  });
+
+  test('the secretary invites two delegates and sends the invitations; a delegate watching sees agenda and documents arrive live', async () => {
+    const sec = pages.sec;
+    const url = sec.url().split('?')[0];
+    await sec.getByTestId('tab-participants').click();
+    for (const who of ['Trần Quốc Bảo — Giám đốc Sở Tài nguyên và Môi trường', 'Lê Thị Hoa — Chủ tịch UBND huyện Đông Sơn']) {
+      await sec.getByTestId('invite-form').locator('select[name="invitee"]').selectOption({ label: who });
+      await sec.getByTestId('invite-form').getByRole('button', { name: 'Mời' }).click();
+      await sec.getByTestId('participants').getByText(who.split(' — ')[0]).waitFor();
+    }
+    await sec.getByTestId('action-schedule').click();
+    await sec.getByTestId('meeting-status').getByText('Đã gửi giấy mời').waitFor();
+
+    const d1 = pages.d1;
+    await d1.goto(`${server.url}/meetings`);
+    await d1.getByRole('link', { name: /chuyển đổi số/ }).click();
+    await d1.getByText('Đang cập nhật trực tiếp').waitFor();
+    await d1.getByTestId('tab-agenda').click();
+    await sec.getByTestId('tab-agenda').click();
+    const items = ['Đánh giá kết quả chuyển đổi số năm 2026', 'Dự thảo kế hoạch năm 2027', 'Phân công nhiệm vụ'];
+    for (const [i, title] of items.entries()) {
+      await sec.getByLabel('Nội dung', { exact: true }).fill(title);
+      await sec.getByRole('button', { name: 'Thêm mục', exact: true }).click();
+      await d1.getByTestId('agenda-item').nth(i).getByText(title).waitFor();
+    }
+    assert.equal(await d1.getByTestId('agenda-item').count(), 3);
+
+    await d1.getByTestId('tab-documents').click();
+    await sec.getByTestId('tab-documents').click();
+    await sec.getByLabel('Tệp (PDF, DOCX, XLSX)').setInputFiles({ name: 'ke-hoach-2027.pdf', mimeType: 'application/pdf', buffer: samplePdf(['Ke hoach chuyen doi so 2027']) });
+    await sec.getByTestId('upload-form').getByLabel('Tên tài liệu').fill('Dự thảo kế hoạch chuyển đổi số 2027');
+    await sec.getByTestId('upload-form').getByRole('button', { name: 'Tải tài liệu lên' }).click();
+    // The delegate's page was never reloaded: it is still the same document.
+    await d1.evaluate(() => (window.__notReloaded = true));
+    await d1.getByTestId('doc-row').getByText('Dự thảo kế hoạch chuyển đổi số 2027').waitFor();
+    assert.equal(await d1.evaluate(() => window.__notReloaded), true);
+    assert.equal(new URL(d1.url()).pathname, new URL(url).pathname);
   });
 
   test('a delegate sees the agenda change and the count of those present live', async () => {

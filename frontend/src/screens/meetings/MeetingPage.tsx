@@ -7,6 +7,7 @@ import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
 import { navigate, useLocation } from '../../router';
 import { AgendaTab } from './AgendaTab';
+import { ConsoleTab } from './ConsoleTab';
 import { DocumentsTab } from './DocumentsTab';
 import { ApprovalsTab } from './ApprovalsTab';
 import { FloorTab } from './FloorTab';
@@ -29,6 +30,7 @@ const ACTIONS: Record<MeetingStatus, string[]> = {
 const notGuest = (s: Snapshot) => s.me.role !== 'guest';
 
 const TABS: MeetingTab[] = [
+  { key: 'console', label: 'tab.console', render: (s, st) => <ConsoleTab snap={s} st={st} />, visible: (s) => s.me.role === 'chair' },
   { key: 'agenda', label: 'tab.agenda', render: (s) => <AgendaTab snap={s} /> },
   { key: 'participants', label: 'tab.participants', render: (s) => <ParticipantsTab snap={s} /> },
   { key: 'documents', label: 'tab.documents', render: (s, st) => <DocumentsTab snap={s} version={st.versions.documents} /> },
@@ -48,7 +50,7 @@ export function MeetingPage({ meetingId }: { meetingId: number }) {
   const snap = st.snap;
   const m = snap.meeting;
   const me = snap.me;
-  const tabs = [...TABS.slice(0, 3), ...extraTabs, ...TABS.slice(3)].filter((x) => !x.visible || x.visible(snap));
+  const tabs = [...TABS.slice(0, 4), ...extraTabs, ...TABS.slice(4)].filter((x) => !x.visible || x.visible(snap));
   const active = tabs.find((x) => x.key === query.get('tab')) ?? tabs[0]!;
   const organizer = me.organizer && me.role !== 'guest';
   const sessionAction = (a: string) => ['start', 'pause', 'resume', 'end'].includes(a);
