@@ -125,6 +125,31 @@ describe('documents', () => {
     assert.ok((await pdfRes.body()).subarray(0, 5).toString() === '%PDF-');
   });
 
+  test('the secretary narrows who may read the draft; the other delegate\'s open list drops it live', async () => {
+    const d2 = pages.d2;
+    await d2.goto(`${meetingUrl}?tab=documents`);
+    const row = d2.getByTestId('doc-row').filter({ hasText: 'Dự thảo Kế hoạch phòng, chống thiên tai 2027' });
+    await row.waitFor();
+    const fileHref = await row.getByText('Tải về').getAttribute('href');
+
+    const sec = pages.sec;
+    await sec.goto(`${meetingUrl}?tab=documents`);
+    const secRow = sec.getByTestId('doc-row').filter({ hasText: 'Dự thảo Kế hoạch phòng, chống thiên tai 2027' });
+    await secRow.getByTestId('doc-access').click();
+    const editor = secRow.getByTestId('access-editor');
+    await editor.getByLabel('Ai được đọc').selectOption('named');
+    await editor.getByLabel('Trần Quốc Bảo').check();
+    await editor.getByRole('button', { name: 'Lưu quyền đọc' }).click();
+    await sec.getByText('Đã lưu quyền đọc.').waitFor();
+    await secRow.getByText(/Người được chỉ định/).waitFor();
+
+    // Without reloading, the second delegate's list loses the document, and the file is refused.
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await d2.request.get(`${server.url}${fileHref}`)).status(), 403);
+    // The named delegate still reads it.
+    assert.equal((await pages.d1.request.get(`${server.url}${fileHref}`)).status(), 200);
+  });
+
   test('no page raised an error', () => {
     for (const b of browsers) assert.deepEqual(b.pageErrors, []);
   });

@@ -47,6 +47,7 @@ export interface UploadMeta {
   access?: string;
   agenda_item_id?: number | null;
   readers?: number[];
+  readable_until?: string | null;
 }
 
 const d = (m: number, p = '') => `/api/meetings/${m}/documents${p}`;
@@ -77,6 +78,7 @@ export function uploadDocument(path: string, csrf: string, meta: UploadMeta, fil
   if (meta.access) form.append('access', meta.access);
   if (meta.agenda_item_id) form.append('agenda_item_id', String(meta.agenda_item_id));
   if (meta.readers?.length) form.append('readers', meta.readers.join(','));
+  if (meta.readable_until) form.append('readable_until', meta.readable_until);
   form.append('file', file, file.name);
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { csrf, errorText } from '../../api/client';
-import { documents, uploadDocument, type Doc } from '../../api/documents';
-import type { Snapshot } from '../../api/meetings';
+import { documents, uploadDocument, type Doc, type UploadMeta } from '../../api/documents';
+import type { Participant, Snapshot } from '../../api/meetings';
 import { Button } from '../../components/Button';
 import { EmptyState } from '../../components/Status';
 import { toast } from '../../components/Toast';
@@ -16,6 +16,7 @@ export function DocumentsTab({ snap, version }: { snap: Snapshot; version: numbe
     void load();
   }, [id, version]);
   const canEdit = snap.me.organizer && snap.me.role !== 'guest';
+  const people = snap.participants.filter((p) => p.user_id);
   const groups = [{ id: null as number | null, title: t('docs.noItem') }, ...snap.agenda.map((a) => ({ id: a.id as number | null, title: a.title }))];
   return (
     <div class="documents" data-testid="documents">
@@ -27,7 +28,7 @@ export function DocumentsTab({ snap, version }: { snap: Snapshot; version: numbe
           <section key={g.id ?? 0} class="doc-group">
             <h3>{g.title}</h3>
             <ul class="doc-list">
-              {docs.map((d) => <DocRow key={d.id} meetingId={id} d={d} canEdit={canEdit} onChange={load} />)}
+              {docs.map((d) => <DocRow key={d.id} meetingId={id} d={d} canEdit={canEdit} people={people} onChange={load} />)}
             </ul>
           </section>
         );
@@ -37,10 +38,11 @@ export function DocumentsTab({ snap, version }: { snap: Snapshot; version: numbe
   );
 }
 
-function DocRow({ meetingId, d, canEdit, onChange }: { meetingId: number; d: Doc; canEdit: boolean; onChange: () => void }) {
+function DocRow({ meetingId, d, canEdit, people, onChange }: { meetingId: number; d: Doc; canEdit: boolean; people: Participant[]; onChange: () => void }) {
   const cur = d.versions[d.versions.length - 1];
   const file = useRef<HTMLInputElement>(null);
   const [pct, setPct] = useState<number | null>(null);
+  const [editing, setEditing] = useState(false);
   async function newVersion(f: File) {
     try {
       await uploadDocument(`/api/meetings/${meetingId}/documents/${d.id}/versions`, csrf(), {}, f, setPct);
@@ -62,8 +64,18 @@ function DocRow({ meetingId, d, canEdit, onChange }: { meetingId: number; d: Doc
         )}
         <span class="muted">
           {t(`docs.kind.${d.kind}`)} · {t(`docs.access.${d.access}`)} · {cur ? t('docs.version', { n: cur.version }) : ''} · {cur ? t('docs.size', { kb: Math.ceil(cur.size / 1024) }) : ''}
+          {d.readable_until && ` · ${t('docs.until', { at: new Date(d.readable_until).toLocaleString('vi-VN') })}`}
           {!d.readable && ` · ${t('docs.closed')}`}
         </span>
+        {d.readable && d.versions.length > 1 && (
+          <span class="muted doc-versions">
+            {t('docs.earlier')}{' '}
+            {d.versions.slice(0, -1).map((v) => (
+              <a key={v.id} href={`${documents.fileUrl(meetingId, d.id, v.version)}&download=1`} data-testid="doc-version">{t('docs.version', { n: v.version })}</a>
+            ))}
+          </span>
+        )}
+        {editing && <AccessEditor meetingId={meetingId} d={d} people={people} onDone={() => { setEditing(false); onChange(); }} />}
       </div>
       <span class="btn-row">
         {d.readable && cur && <a class="btn btn-ghost btn-sm" href={`${documents.fileUrl(meetingId, d.id)}?download=1`}>{t('docs.download')}</a>}
@@ -71,6 +83,7 @@ function DocRow({ meetingId, d, canEdit, onChange }: { meetingId: number; d: Doc
           <>
             <input ref={file} type="file" hidden accept=".pdf,.docx,.xlsx" onChange={(e) => e.currentTarget.files?.[0] && newVersion(e.currentTarget.files[0])} />
             <Button size="sm" variant="ghost" onClick={() => file.current?.click()}>{t('docs.newVersion')}</Button>
+            <Button size="sm" variant="ghost" onClick={() => setEditing(!editing)} data-testid="doc-access">{t('docs.editAccess')}</Button>
           </>
         )}
         {pct !== null && <progress max={1} value={pct} />}
@@ -82,9 +95,8 @@ function DocRow({ meetingId, d, canEdit, onChange }: { meetingId: number; d: Doc
 function UploadForm({ snap, onDone }: { snap: Snapshot; onDone: () => void }) {
   const [title, setTitle] = useState('');
   const [kind, setKind] = useState('reference');
-  const [access, setAccess] = useState('all');
+  const [acc, setAcc] = useState<AccessValue>({ access: 'all', readers: [], until: '' });
   const [item, setItem] = useState('');
-  const [readers, setReaders] = useState<number[]>([]);
   const [file, setFile] = useState<File | null>(null);
   const [pct, setPct] = useState<number | null>(null);
   const [error, setError] = useState('');
@@ -96,7 +108,7 @@ function UploadForm({ snap, onDone }: { snap: Snapshot; onDone: () => void }) {
     setPct(0);
     try {
       await uploadDocument(`/api/meetings/${snap.meeting.id}/documents`, csrf(),
-        { title, kind, access, agenda_item_id: item ? Number(item) : null, readers }, file, setPct);
+        { title, kind, agenda_item_id: item ? Number(item) : null, ...accessMeta(acc) }, file, setPct);
       toast(t('docs.uploaded'));
       setTitle('');
       setFile(null);
@@ -136,30 +148,87 @@ function UploadForm({ snap, onDone }: { snap: Snapshot; onDone: () => void }) {
             {snap.agenda.map((a) => <option key={a.id} value={String(a.id)}>{a.title}</option>)}
           </select>
         </label>
-        <label class="field">
-          <span class="field-label">{t('docs.access')}</span>
-          <select class="input" name="access" value={access} onChange={(e) => setAccess(e.currentTarget.value)}>
-            {(['all', 'named', 'organizers'] as const).map((a) => <option key={a} value={a}>{t(`docs.access.${a}`)}</option>)}
-          </select>
-        </label>
       </div>
-      {access === 'named' && (
-        <fieldset class="readers">
-          <legend>{t('docs.readers')}</legend>
-          {people.map((p) => (
-            <label key={p.id} class="check">
-              <input type="checkbox" checked={readers.includes(p.user_id!)}
-                onChange={(e) => setReaders((r) => (e.currentTarget.checked ? [...r, p.user_id!] : r.filter((x) => x !== p.user_id)))} /> {p.name}
-            </label>
-          ))}
-        </fieldset>
-      )}
+      <AccessFields people={people} value={acc} onChange={setAcc} />
       {pct !== null && (
         <div class="upload-progress" role="status">
           <progress max={1} value={pct} data-testid="upload-progress" /> {t('docs.uploading', { pct: Math.round(pct * 100) })}
         </div>
       )}
       <div class="form-actions"><Button type="submit" busy={pct !== null} disabled={!file}>{t('docs.upload')}</Button></div>
+    </form>
+  );
+}
+
+/** Who may read a document and until when, as the forms edit it. */
+interface AccessValue {
+  access: string;
+  readers: number[];
+  until: string; // datetime-local value, '' for no deadline
+}
+
+function accessMeta(v: AccessValue): UploadMeta {
+  return { access: v.access, readers: v.access === 'named' ? v.readers : [], readable_until: v.until ? new Date(v.until).toISOString() : null };
+}
+
+/** An ISO time as a datetime-local value in the tablet's time zone. */
+function localInput(iso?: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+function AccessFields({ people, value, onChange }: { people: Participant[]; value: AccessValue; onChange: (v: AccessValue) => void }) {
+  return (
+    <>
+      <div class="form-row">
+        <label class="field">
+          <span class="field-label">{t('docs.access')}</span>
+          <select class="input" name="access" value={value.access} onChange={(e) => onChange({ ...value, access: e.currentTarget.value })}>
+            {(['all', 'named', 'organizers'] as const).map((a) => <option key={a} value={a}>{t(`docs.access.${a}`)}</option>)}
+          </select>
+        </label>
+        <label class="field">
+          <span class="field-label">{t('docs.readableUntil')}</span>
+          <input class="input" type="datetime-local" name="readable_until" value={value.until} onInput={(e) => onChange({ ...value, until: e.currentTarget.value })} />
+        </label>
+      </div>
+      {value.access === 'named' && (
+        <fieldset class="readers">
+          <legend>{t('docs.readers')}</legend>
+          {people.map((p) => (
+            <label key={p.id} class="check">
+              <input type="checkbox" checked={value.readers.includes(p.user_id!)}
+                onChange={(e) => onChange({ ...value, readers: e.currentTarget.checked ? [...value.readers, p.user_id!] : value.readers.filter((x) => x !== p.user_id) })} /> {p.name}
+            </label>
+          ))}
+        </fieldset>
+      )}
+    </>
+  );
+}
+
+/** Changes who may read an uploaded document; everyone's list follows at once. */
+function AccessEditor({ meetingId, d, people, onDone }: { meetingId: number; d: Doc; people: Participant[]; onDone: () => void }) {
+  const [value, setValue] = useState<AccessValue>({ access: d.access, readers: d.readers, until: localInput(d.readable_until) });
+  const [busy, setBusy] = useState(false);
+  async function save(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await documents.setAccess(meetingId, d.id, accessMeta(value));
+      toast(t('docs.accessSaved'));
+      onDone();
+    } catch (err) {
+      toast(errorText(err), 'error');
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form class="form access-editor" onSubmit={save} data-testid="access-editor">
+      <AccessFields people={people} value={value} onChange={setValue} />
+      <div class="form-actions"><Button type="submit" size="sm" busy={busy}>{t('docs.saveAccess')}</Button></div>
     </form>
   );
 }
