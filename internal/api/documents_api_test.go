@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,8 +10,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/phonghop/phonghop/docs/docstest"
+	"github.com/phonghop/phonghop/internal/auth"
+	"github.com/phonghop/phonghop/internal/directory"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/internal/store/storetest"
 )
@@ -19,7 +23,7 @@ import (
 func uploadBody(fields map[string]string, filename string, content []byte) (string, io.Reader) {
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
-	for _, k := range []string{"title", "kind", "access", "readers", "agenda_item_id"} {
+	for _, k := range []string{"title", "kind", "access", "readers", "agenda_item_id", "readable_until"} {
 		if v, ok := fields[k]; ok {
 			w.WriteField(k, v)
 		}
@@ -189,4 +193,86 @@ func (c *client) head(path string) *http.Response {
 	}
 	resp.Body.Close()
 	return resp
+}
+
+// TestDocumentRightsTable: each kind of access against each meeting role, over HTTP: what is
+// listed, what opens, who may comment and note.
+func TestDocumentRightsTable(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		e := newMeetingEnv(t, db)
+		a := auth.NewService(db)
+		for _, u := range []string{"daibieu2", "khach"} {
+			acc, err := a.CreateAccount(context.Background(), auth.NewAccount{User: directory.User{Username: u, FullName: "Người " + u, OrganizationID: e.org.ID}, Password: "mat-khau-" + u})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.ids[u] = acc.ID
+		}
+		if st := e.sec.do("POST", e.path("/participants"), map[string]any{"invitees": []map[string]any{
+			{"user_id": e.ids["daibieu2"], "role": "delegate"}, {"user_id": e.ids["khach"], "role": "guest"}}}, nil); st != 201 {
+			t.Fatalf("invite: %d", st)
+		}
+		e.sec.do("POST", e.path("/transition"), map[string]string{"action": "schedule"}, nil)
+		d2, guest := e.login("daibieu2", "mat-khau-daibieu2"), e.login("khach", "mat-khau-khach")
+
+		pdf := docstest.PDF("Noi dung")
+		up := func(fields map[string]string) int64 {
+			ct, body := uploadBody(fields, "tai-lieu.pdf", pdf)
+			st, b := e.sec.raw("POST", e.path("/documents"), ct, body, nil)
+			var d struct{ ID int64 }
+			if st != 201 || json.Unmarshal(b, &d) != nil {
+				t.Fatalf("upload %v: %d %s", fields, st, b)
+			}
+			return d.ID
+		}
+		all := up(map[string]string{"title": "Dự thảo chung", "kind": "draft"})
+		named := up(map[string]string{"title": "Hồ sơ nhân sự", "kind": "draft", "access": "named", "readers": fmt.Sprint(e.ids["daibieu"])})
+		organizers := up(map[string]string{"title": "Báo cáo mật", "access": "organizers"})
+		closed := up(map[string]string{"title": "Đề án đã hết hạn đọc", "readable_until": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)})
+
+		table := []struct {
+			who                 string
+			c                   *client
+			doc                 int64
+			listed              bool
+			file, comment, note int
+		}{
+			{"delegate/all", e.delegate, all, true, 200, 201, 204},
+			{"guest/all", guest, all, true, 200, 403, 204},
+			{"named delegate", e.delegate, named, true, 200, 201, 204},
+			{"other delegate/named", d2, named, false, 403, 403, 403},
+			{"guest/named", guest, named, false, 403, 403, 403},
+			{"chair/named", e.chair, named, true, 200, 201, 204},
+			{"delegate/organizers", e.delegate, organizers, false, 403, 403, 403},
+			{"chair/organizers", e.chair, organizers, true, 200, 409, 204},
+			{"delegate/closed window", e.delegate, closed, true, 403, 409, 204},
+			{"secretary/closed window", e.sec, closed, true, 200, 409, 204},
+			{"outsider/all", e.outsider, all, false, 404, 404, 404},
+		}
+		for _, c := range table {
+			var list struct{ Items []struct{ ID int64 } }
+			c.c.do("GET", e.path("/documents"), nil, &list)
+			listed := false
+			for _, d := range list.Items {
+				listed = listed || d.ID == c.doc
+			}
+			p := fmt.Sprintf("/documents/%d", c.doc)
+			file, _ := c.c.raw("GET", e.path(p+"/file"), "", nil, nil)
+			comment := c.c.do("POST", e.path(p+"/comments"), map[string]any{"text": "Góp ý của " + c.who}, nil)
+			note := c.c.do("PUT", e.path(p+"/notes"), map[string]any{"page": 1, "text": "Ghi chú của " + c.who}, nil)
+			if listed != c.listed || file != c.file || comment != c.comment || note != c.note {
+				t.Errorf("%s: listed %v file %d comment %d note %d; want %v %d %d %d", c.who, listed, file, comment, note, c.listed, c.file, c.comment, c.note)
+			}
+		}
+		// Each note stays with its author: the chair reads only the chair's own.
+		var notes struct{ Items []struct{ Text string } }
+		e.chair.do("GET", e.path(fmt.Sprintf("/documents/%d/notes", all)), nil, &notes)
+		if len(notes.Items) != 0 {
+			t.Fatalf("the chair reads others' notes: %+v", notes.Items)
+		}
+		e.delegate.do("GET", e.path(fmt.Sprintf("/documents/%d/notes", named)), nil, &notes)
+		if len(notes.Items) != 1 || notes.Items[0].Text != "Ghi chú của named delegate" {
+			t.Fatalf("the named delegate's notes: %+v", notes.Items)
+		}
+	})
 }
