@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 )
 
 // BlobStore keeps file contents by their SHA-256. The data directory is the default; a shared
@@ -48,12 +49,50 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 // a fan-out directory.
 type DirStore struct{ dir string }
 
-// NewDirStore returns a store under dir, creating it.
+// NewDirStore returns a store under dir, creating it. Temporary files older than an hour are
+// uploads a crash or a kill cut off (Put removes its own otherwise); they are removed here.
 func NewDirStore(dir string) (*DirStore, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o750); err != nil {
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		return nil, fmt.Errorf("docs: blob store: %w", err)
 	}
+	if entries, err := os.ReadDir(tmp); err == nil {
+		for _, e := range entries {
+			if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > time.Hour {
+				os.Remove(filepath.Join(tmp, e.Name()))
+			}
+		}
+	}
 	return &DirStore{dir: dir}, nil
+}
+
+// Sweep removes blobs last written before the given time that keep does not claim: files whose
+// upload stored the content but whose database transaction then failed. The time bound leaves
+// uploads in flight alone (Put refreshes the time of content it finds already stored).
+func (s *DirStore) Sweep(keep func(sum string) bool, before time.Time) (removed int, err error) {
+	fans, err := os.ReadDir(s.dir)
+	if err != nil {
+		return 0, err
+	}
+	for _, fan := range fans {
+		if !fan.IsDir() || len(fan.Name()) != 2 {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(s.dir, fan.Name()))
+		if err != nil {
+			return removed, err
+		}
+		for _, f := range files {
+			fi, err := f.Info()
+			if err != nil || !hexSum.MatchString(f.Name()) || !fi.ModTime().Before(before) || keep(f.Name()) {
+				continue
+			}
+			if err := os.Remove(filepath.Join(s.dir, fan.Name(), f.Name())); err == nil {
+				removed++
+			}
+		}
+	}
+	return removed, nil
 }
 
 var hexSum = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -98,7 +137,9 @@ func (s *DirStore) Put(r io.Reader, limit int64, check func(f *os.File, size int
 		return "", 0, err
 	}
 	if _, err := os.Stat(s.path(sum)); err == nil {
-		return sum, n, nil // the same content is already here
+		now := time.Now()
+		_ = os.Chtimes(s.path(sum), now, now) // fresh again, so Sweep leaves it to this upload
+		return sum, n, nil                    // the same content is already here
 	}
 	if err := os.Rename(tmp.Name(), s.path(sum)); err != nil {
 		return "", 0, err

@@ -349,3 +349,53 @@ func TestRights(t *testing.T) {
 		}
 	})
 }
+
+// TestSweepBlobs: content stored by an upload whose row never committed, and temporary files a
+// crash left, are removed; content that versions use stays.
+func TestSweepBlobs(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		d := f.upload(t, docs.Meta{Title: "Giữ lại"}, docstest.PDF("Giu lai"))
+		store, err := docs.NewDirStore(f.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orphan, _, err := store.Put(bytes.NewReader(docstest.PDF("Mo coi")), 1<<20, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, _, _ := store.Put(bytes.NewReader(docstest.PDF("Dang tai len")), 1<<20, nil)
+		old := time.Now().Add(-2 * time.Hour)
+		for _, sum := range []string{orphan, d.Versions[0].SHA256} {
+			if err := os.Chtimes(filepath.Join(f.dir, sum[:2], sum), old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := f.s.SweepBlobs(ctx, time.Hour); err != nil || n != 1 {
+			t.Fatalf("swept %d (%v), want the one orphan", n, err)
+		}
+		if _, err := os.Stat(filepath.Join(f.dir, orphan[:2], orphan)); !os.IsNotExist(err) {
+			t.Fatal("the orphan is still there")
+		}
+		if _, err := os.Stat(filepath.Join(f.dir, fresh[:2], fresh)); err != nil {
+			t.Fatal("a recent upload's content was swept")
+		}
+		if _, file, err := f.s.Open(ctx, f.d1, f.meetingID, d.ID, 0); err != nil {
+			t.Fatalf("a used blob was swept: %v", err)
+		} else {
+			file.Close()
+		}
+
+		// A temporary file left by a crash an hour ago goes when the store opens.
+		left := filepath.Join(f.dir, "tmp", "upload-crashed")
+		os.WriteFile(left, []byte("%PDF-1.4 cut"), 0o600)
+		os.Chtimes(left, old, old)
+		if _, err := docs.NewDirStore(f.dir); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(left); !os.IsNotExist(err) {
+			t.Fatal("a crashed upload's temporary file survived")
+		}
+	})
+}

@@ -259,6 +259,37 @@ func (s *Service) NewVersion(ctx context.Context, v Viewer, meetingID, docID int
 	return doc, err
 }
 
+// SweepBlobs removes stored files that no version refers to and that are older than age: content
+// whose upload failed after it was stored (the database refused the row). Run it at start-up
+// and now and then; age must exceed the longest upload.
+func (s *Service) SweepBlobs(ctx context.Context, age time.Duration) (int, error) {
+	sweeper, ok := s.blobs.(interface {
+		Sweep(keep func(string) bool, before time.Time) (int, error)
+	})
+	if !ok {
+		return 0, nil
+	}
+	before := time.Now().Add(-age)
+	known := map[string]bool{}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT sha256 FROM blobs`)
+	if err != nil {
+		return 0, fmt.Errorf("docs: sweep: %w", err)
+	}
+	for rows.Next() {
+		var sum string
+		if err := rows.Scan(&sum); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		known[sum] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	return sweeper.Sweep(func(sum string) bool { return known[sum] }, before)
+}
+
 // checkAgendaItem refuses an agenda item of another meeting.
 func checkAgendaItem(ctx context.Context, q store.Querier, meetingID int64, item *int64) error {
 	if item == nil {

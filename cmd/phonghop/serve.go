@@ -162,6 +162,12 @@ func (s *Server) housekeeping(ctx context.Context) {
 			if err := s.Auth.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 				s.Log.Warn("purging expired sessions", "err", err)
 			}
+			// Files of uploads whose row never committed; a day leaves any upload in flight alone.
+			if n, err := s.Docs.SweepBlobs(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
+				s.Log.Warn("sweeping unused document files", "err", err)
+			} else if n > 0 {
+				s.Log.Info("removed unused document files", "count", n)
+			}
 		}
 	}
 }
