@@ -202,3 +202,8 @@ func (s *Service) Decide(ctx context.Context, m Member, id int64, approve bool, 
 	})
 	return a, err
 }
+
+// Approval returns one approval request of m's meeting.
+func (s *Service) Approval(ctx context.Context, m Member, id int64) (Approval, error) {
+	return loadApproval(ctx, s.db.Reader(), m.MeetingID, id, "")
+}

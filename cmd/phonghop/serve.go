@@ -15,6 +15,7 @@ import (
 
 	"github.com/phonghop/phonghop/agenda"
 	"github.com/phonghop/phonghop/docs"
+	"github.com/phonghop/phonghop/docs/register"
 	"github.com/phonghop/phonghop/frontend"
 	"github.com/phonghop/phonghop/internal/api"
 	"github.com/phonghop/phonghop/internal/auth"
@@ -28,7 +29,7 @@ import (
 // migrations lists every component's schema in dependency order.
 func migrations() []store.Migrations {
 	return []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations(), rooms.Migrations(), agenda.Migrations(),
-		docs.Migrations(), rooms.SessionMigrations()}
+		docs.Migrations(), rooms.SessionMigrations(), register.Migrations()}
 }
 
 // Server is the running program: started by Open, stopped by Close. Tests run it in-process on
@@ -112,7 +113,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	}
 	s.Docs = docs.New(s.DB, s.Events, blobs, int64(cfg.MaxUploadMB)<<20)
 	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy}, api.Deps{
-		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Log: s.Log,
+		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Log: s.Log,
 	})
 	if s.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/phonghop/phonghop/agenda"
 	"github.com/phonghop/phonghop/docs"
+	"github.com/phonghop/phonghop/docs/register"
 	"github.com/phonghop/phonghop/frontend"
 	"github.com/phonghop/phonghop/internal/auth"
 	"github.com/phonghop/phonghop/internal/bus"
@@ -43,6 +44,7 @@ type Deps struct {
 	Rooms     *rooms.Service
 	Agenda    *agenda.Agenda
 	Docs      *docs.Service
+	Register  *register.Register
 	// DocumentVersion finds a document version of a meeting for an approval request (from package
 	// docs); nil until documents are wired in.
 	DocumentVersion func(ctx context.Context, m rooms.Member, versionID int64) (*rooms.DocumentVersion, error)
@@ -114,6 +116,7 @@ func (s *Server) routes() {
 
 	s.meetingRoutes()
 	s.documentRoutes()
+	s.registerRoutes()
 
 	// Unknown API paths answer in JSON, not with the web app.
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, s.d.Log, errRouteNotFound) })

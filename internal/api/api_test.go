@@ -15,6 +15,7 @@ import (
 
 	"github.com/phonghop/phonghop/agenda"
 	"github.com/phonghop/phonghop/docs"
+	"github.com/phonghop/phonghop/docs/register"
 	"github.com/phonghop/phonghop/internal/api"
 	"github.com/phonghop/phonghop/internal/auth"
 	"github.com/phonghop/phonghop/internal/bus"
@@ -63,7 +64,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		t.Fatal(err)
 	}
 	e.srv = httptest.NewServer(api.New(api.Config{}, api.Deps{DB: db, Bus: b, Auth: a, Directory: d,
-		Rooms: rooms.New(db, log, b, nil), Agenda: agenda.New(db, log), Docs: docs.New(db, log, blobs, 1<<20), Log: slog.New(slog.DiscardHandler)}))
+		Rooms: rooms.New(db, log, b, nil), Agenda: agenda.New(db, log), Docs: docs.New(db, log, blobs, 1<<20), Register: register.New(db), Log: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -152,7 +153,7 @@ func (e *env) count(table string) int {
 
 func migrations() []store.Migrations {
 	return []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations(), rooms.Migrations(),
-		agenda.Migrations(), docs.Migrations(), rooms.SessionMigrations()}
+		agenda.Migrations(), docs.Migrations(), rooms.SessionMigrations(), register.Migrations()}
 }
 
 func TestHealthAndSession(t *testing.T) {

@@ -1,0 +1,84 @@
+package api_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/phonghop/phonghop/internal/store"
+	"github.com/phonghop/phonghop/internal/store/storetest"
+)
+
+func TestFilingApprovedMinutes(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		e := newMeetingEnv(t, db)
+		e.sec.do("POST", e.path("/transition"), map[string]string{"action": "schedule"}, nil)
+		e.chair.do("POST", e.path("/transition"), map[string]string{"action": "start"}, nil)
+		var draft map[string]any
+		if st := e.sec.do("GET", e.path("/records/minutes/draft"), nil, &draft); st != 200 {
+			t.Fatalf("draft: %d", st)
+		}
+		var rec struct{ SHA256 string }
+		if st := e.sec.do("PUT", e.path("/records/minutes"), map[string]any{"base_version": 0, "content": draft}, &rec); st != 200 {
+			t.Fatalf("save: %d", st)
+		}
+		var a struct{ ID int64 }
+		if st := e.sec.do("POST", e.path("/approvals"), map[string]any{"subject_kind": "minutes", "leader_id": e.ids["chutich"]}, &a); st != 201 {
+			t.Fatalf("request approval: %d", st)
+		}
+		file := fmt.Sprintf("/approvals/%d/file", a.ID)
+		filing := map[string]any{"signer": "Người chutich", "recipients": "- Thường trực Tỉnh ủy;\n- Lưu: VT."}
+		var out apiError
+		if st := e.sec.do("POST", e.path(file), filing, &out); st != 409 {
+			t.Fatalf("filing before approval: %d %+v", st, out)
+		}
+		if st := e.chair.do("POST", e.path(fmt.Sprintf("/approvals/%d", a.ID)), map[string]any{"approve": true}, nil); st != 200 {
+			t.Fatalf("approve: %d", st)
+		}
+		if st := e.delegate.do("POST", e.path(file), filing, nil); st != 403 {
+			t.Fatalf("a delegate filed: %d", st)
+		}
+		var entry struct {
+			Symbol    string
+			SHA256    string
+			Number    int
+			MeetingID int64 `json:"meeting_id"`
+		}
+		if st := e.sec.do("POST", e.path(file), filing, &entry); st != 201 || entry.Symbol != "01/BB-UBND" || entry.SHA256 != rec.SHA256 || entry.MeetingID != e.meeting {
+			t.Fatalf("file: %d %+v (minutes hash %s)", st, entry, rec.SHA256)
+		}
+		if st := e.sec.do("POST", e.path(file), filing, &out); st != 409 || !strings.Contains(out.Error.Message, "01/BB-UBND") {
+			t.Fatalf("filing twice: %d %+v", st, out)
+		}
+		// The failed second filing used no number.
+		if st := e.sec.do("POST", "/api/register/entries", map[string]any{"organization_id": e.org.ID, "doc_type": "TB", "summary": "Thông báo kết luận", "signer": "A"}, &entry); st != 201 || entry.Symbol != "02/TB-UBND" {
+			t.Fatalf("manual filing: %d %+v", st, entry)
+		}
+		for _, bad := range []struct {
+			c      *client
+			body   map[string]any
+			status int
+		}{
+			{e.delegate, map[string]any{"organization_id": e.org.ID, "doc_type": "TB", "summary": "x", "signer": "y"}, 403},
+			{e.sec, map[string]any{"organization_id": e.org.ID, "doc_type": "ZZ", "summary": "x", "signer": "y"}, 400},
+			{e.sec, map[string]any{"organization_id": e.org.ID, "doc_type": "TB", "summary": "", "signer": "y"}, 400},
+		} {
+			if st := bad.c.do("POST", "/api/register/entries", bad.body, &out); st != bad.status {
+				t.Errorf("%+v: %d %+v", bad.body, st, out)
+			}
+		}
+		var list struct{ Items []struct{ Symbol string } }
+		if st := e.sec.do("GET", "/api/register/entries?q="+url.QueryEscape("biên bản"), nil, &list); st != 200 || len(list.Items) != 1 {
+			t.Fatalf("search: %d %+v", st, list)
+		}
+		if st := e.delegate.do("GET", "/api/register/entries", nil, nil); st != 403 {
+			t.Fatalf("a delegate read the register: %d", st)
+		}
+		st, csv := e.sec.raw("GET", "/api/register/entries.csv", "", nil, nil)
+		if st != 200 || !bytes.HasPrefix(csv, []byte("\ufeff")) || !strings.Contains(string(csv), "01/BB-UBND") || !strings.Contains(string(csv), "Số, ký hiệu văn bản") {
+			t.Fatalf("csv: %d %q", st, csv)
+		}
+	})
+}

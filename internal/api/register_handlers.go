@@ -1,0 +1,140 @@
+package api
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/phonghop/phonghop/docs/register"
+	"github.com/phonghop/phonghop/internal/auth"
+	"github.com/phonghop/phonghop/internal/errs"
+	"github.com/phonghop/phonghop/rooms"
+)
+
+var errRegisterForbidden = errs.E(errs.Forbidden, "Chỉ văn thư, thư ký của cơ quan hoặc quản trị viên được xem và vào sổ văn bản.", "Only the body's clerk or secretary, or an administrator, may read and file the register.")
+
+func (s *Server) registerRoutes() {
+	if s.d.Register == nil {
+		return
+	}
+	m := s.mux
+	m.HandleFunc("GET /api/register/entries", s.authed(s.searchRegister))
+	m.HandleFunc("GET /api/register/entries.csv", s.authed(s.searchRegister))
+	m.HandleFunc("POST /api/register/entries", s.authed(func(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+		f, err := body[register.Filing](s, w, r)
+		if err == nil && !p.IsSecretaryOf(f.OrganizationID) {
+			err = errRegisterForbidden
+		}
+		if err == nil {
+			f.Source, f.MeetingID = "manual", nil
+			var e register.Entry
+			if e, err = s.d.Register.File(r.Context(), p.ID, f, nil); err == nil {
+				writeJSON(w, http.StatusCreated, e)
+				return
+			}
+		}
+		writeError(w, r, s.d.Log, err)
+	}))
+	m.HandleFunc("GET /api/register/entries/{entry}", s.authed(func(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+		id, err := pathID(r, "entry")
+		if err == nil {
+			var e register.Entry
+			if e, err = s.d.Register.Get(r.Context(), id); err == nil {
+				if !p.IsSecretaryOf(e.OrganizationID) {
+					err = errRegisterForbidden
+				} else {
+					writeJSON(w, http.StatusOK, e)
+					return
+				}
+			}
+		}
+		writeError(w, r, s.d.Log, err)
+	}))
+	// Filing an approved result of a meeting: the approved version's hash goes into the register.
+	m.HandleFunc("POST /api/meetings/{id}/approvals/{approval}/file", s.inMeeting(func(w http.ResponseWriter, r *http.Request, mem rooms.Member, p *auth.Principal) (any, error) {
+		aid, err := pathID(r, "approval")
+		if err != nil {
+			return nil, err
+		}
+		in, err := body[register.Filing](s, w, r)
+		if err != nil {
+			return nil, err
+		}
+		mt, err := s.d.Rooms.Get(r.Context(), mem.MeetingID)
+		if err != nil {
+			return nil, err
+		}
+		if !mem.CanPrepare() || !p.IsSecretaryOf(mt.OrganizationID) {
+			return nil, errRegisterForbidden
+		}
+		a, err := s.d.Rooms.Approval(r.Context(), mem, aid)
+		if err != nil {
+			return nil, err
+		}
+		if a.Status != rooms.ApprovalApproved {
+			return nil, errs.E(errs.Conflict, "Chỉ vào sổ văn bản đã được phê duyệt.", "Only approved drafts are filed.")
+		}
+		f := in
+		f.OrganizationID, f.MeetingID, f.SHA256 = mt.OrganizationID, &mem.MeetingID, a.SubjectSHA256
+		f.Source = fmt.Sprintf("approval:%d", a.ID)
+		if f.DocType == "" {
+			f.DocType = map[string]string{rooms.KindMinutes: "BB", rooms.KindConclusion: "TB"}[a.SubjectKind]
+		}
+		if f.Summary == "" {
+			f.Summary = a.Title + " " + mt.Title
+		}
+		e, err := s.d.Register.FileOnce(r.Context(), p.ID, f)
+		return created{e}, err
+	}))
+}
+
+func (s *Server) searchRegister(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	q := r.URL.Query()
+	org, err := queryID(r, "organization_id")
+	if err != nil {
+		writeError(w, r, s.d.Log, err)
+		return
+	}
+	query := register.Query{Series: q.Get("series"), DocType: q.Get("doc_type"), Text: q.Get("q"), From: q.Get("from"), To: q.Get("to")}
+	if y := q.Get("year"); y != "" {
+		if query.Year, err = strconv.Atoi(y); err != nil {
+			writeError(w, r, s.d.Log, errs.Fieldf("year", "Năm không hợp lệ.", "Invalid year."))
+			return
+		}
+	}
+	switch {
+	case org > 0 && !p.IsSecretaryOf(org):
+		writeError(w, r, s.d.Log, errRegisterForbidden)
+		return
+	case org > 0:
+		query.OrganizationIDs = []int64{org}
+	case p.IsAdmin:
+	default:
+		query.OrganizationIDs = p.RoleOrganizations()
+		if len(query.OrganizationIDs) == 0 {
+			writeError(w, r, s.d.Log, errRegisterForbidden)
+			return
+		}
+	}
+	entries, err := s.d.Register.Search(r.Context(), query)
+	if err != nil {
+		writeError(w, r, s.d.Log, err)
+		return
+	}
+	if r.URL.Path != "/api/register/entries.csv" {
+		writeJSON(w, http.StatusOK, items(entries))
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", contentDisposition("attachment", "so-van-ban-di.csv"))
+	_, _ = w.Write([]byte("\ufeff"))
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tên loại và trích yếu nội dung", "Người ký", "Nơi nhận",
+		"Đơn vị, người nhận bản lưu", "Số lượng bản", "Ghi chú", "SHA-256"})
+	for _, e := range entries {
+		_ = cw.Write([]string{e.Symbol, e.DocDate, e.DocTypeName + " " + e.Summary, e.Signer, e.Recipients, e.ArchiveUnit,
+			strconv.Itoa(e.Copies), e.Notes, e.SHA256})
+	}
+	cw.Flush()
+}
