@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -272,7 +271,22 @@ func contentDisposition(kind, name string) string {
 		}
 		ascii = append(ascii, c)
 	}
-	return mime.FormatMediaType(kind, map[string]string{"filename": string(ascii)}) + "; filename*=UTF-8''" + url.PathEscape(name)
+	return mime.FormatMediaType(kind, map[string]string{"filename": string(ascii)}) + "; filename*=UTF-8''" + rfc5987(name)
+}
+
+// rfc5987 percent-encodes every byte that is not an attr-char, so separators such as ";" or ","
+// in a title cannot end the parameter early.
+func rfc5987(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 func (s *Server) exportComments(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
