@@ -191,6 +191,38 @@ describe('meetings and the session', () => {
       expect: { counts: [3, 0, 0], outcome: 'Được thông qua' } });
   });
 
+  test('the secretary writes the minutes, the chair approves them, and they are filed in the register', async () => {
+    const sec = pages.sec;
+    await sec.goto(`${meetingUrl}?tab=minutes`);
+    await sec.getByTestId('record-generate').click();
+    // The draft comes from the records: the published vote is in it.
+    await sec.locator('textarea[name^="votes-"]').first().waitFor();
+    assert.match(await sec.locator('textarea[name="participants"]').inputValue(), /Trần Quốc Bảo/);
+    await sec.getByTestId('record-save').click();
+    await sec.getByText('Đã lưu phiên bản 1.').waitFor();
+
+    await sec.goto(`${meetingUrl}?tab=approvals`);
+    await sec.getByTestId('approval-form').locator('select[name="leader"]').selectOption({ label: 'Đỗ Minh Tuấn — Chủ tịch UBND tỉnh' });
+    await sec.getByTestId('approval-form').getByRole('button', { name: 'Trình phê duyệt' }).click();
+    await sec.getByTestId('approval-status').getByText('Chờ phê duyệt').waitFor();
+
+    const chair = pages.chair;
+    await chair.goto(`${meetingUrl}?tab=approvals`);
+    await chair.getByTestId('approve').click();
+    await chair.getByTestId('approval-status').getByText('Đã phê duyệt').waitFor();
+
+    await sec.getByTestId('approval-status').getByText('Đã phê duyệt').waitFor();
+    const answers = ['Đỗ Minh Tuấn, Chủ tịch UBND tỉnh', '- Thường trực Tỉnh ủy;\n- Lưu: VT.'];
+    sec.on('dialog', (d) => d.accept(answers.shift()));
+    await sec.getByTestId('file-approval').click();
+    await sec.getByText(/Đã vào sổ: 01\/BB-UBND/).waitFor();
+    await sec.goto(`${server.url}/register`);
+    const row = sec.getByTestId('register-entry').first();
+    await row.getByText('01/BB-UBND').waitFor();
+    assert.match(await row.textContent(), /Biên bản Hội nghị giao ban/);
+    await screenshot(sec, 'register');
+  });
+
   test('no page raised an error', () => {
     for (const b of browsers) assert.deepEqual(b.pageErrors, []);
   });

@@ -6,6 +6,7 @@ import type { Params } from './router';
 import { AccountScreen } from './screens/Account';
 import { AdminScreen } from './screens/admin/Admin';
 import { HomeScreen } from './screens/Home';
+import { RegisterScreen } from './screens/RegisterScreen';
 import { LazyDocumentViewer } from './screens/meetings/LazyViewer';
 import { MeetingFormScreen } from './screens/meetings/MeetingForm';
 import { MeetingPage } from './screens/meetings/MeetingPage';
@@ -37,6 +38,7 @@ export const routes: Route[] = [
   { pattern: '/meetings/:id/documents/:doc', render: ({ params }) => <LazyDocumentViewer meetingId={Number(params.id)} docId={Number(params.doc)} /> },
   { pattern: '/meetings/:id/edit', render: ({ user, params }) => <MeetingFormScreen user={user} meetingId={Number(params.id)} /> },
   { pattern: '/meetings/:id/projector', bare: true, render: ({ params }) => <ProjectorScreen meetingId={Number(params.id)} /> },
+  { pattern: '/register', render: () => <RegisterScreen /> },
   { pattern: '/account', render: ({ user }) => <AccountScreen user={user} /> },
   { pattern: '/admin', render: ({ user }) => <AdminScreen user={user} section="organizations" /> },
   { pattern: '/admin/:section', render: ({ user, params }) => <AdminScreen user={user} section={params.section!} /> },

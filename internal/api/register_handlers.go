@@ -82,7 +82,7 @@ func (s *Server) registerRoutes() {
 			f.DocType = map[string]string{rooms.KindMinutes: "BB", rooms.KindConclusion: "TB"}[a.SubjectKind]
 		}
 		if f.Summary == "" {
-			f.Summary = a.Title + " " + mt.Title
+			f.Summary = mt.Title // the type name ("Biên bản") comes first in the book
 		}
 		e, err := s.d.Register.FileOnce(r.Context(), p.ID, f)
 		return created{e}, err

@@ -1,10 +1,12 @@
 import { documentsEn } from './documents';
+import { registerEn } from './register';
 import { meetingsEn } from './meetings';
 import type { MessageKey } from './vi';
 
 export const en: Record<MessageKey, string> = {
   ...meetingsEn,
   ...documentsEn,
+  ...registerEn,
   'app.name': 'Paperless Meeting Room',
   'app.tagline': 'Paperless meetings and video conferencing',
   'app.skip': 'Skip to main content',

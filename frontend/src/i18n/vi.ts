@@ -1,11 +1,13 @@
 // Vietnamese is the app's first language: every key lives here, and en.ts must translate each one
 // (the compiler checks). Placeholders are written {name}.
 import { documentsVi } from './documents';
+import { registerVi } from './register';
 import { meetingsVi } from './meetings';
 
 export const vi = {
   ...meetingsVi,
   ...documentsVi,
+  ...registerVi,
   'app.name': 'Phòng họp không giấy',
   'app.tagline': 'Hệ thống họp không giấy và hội nghị truyền hình',
   'app.skip': 'Bỏ qua đến nội dung chính',

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorText } from '../../api/client';
+import { registerApi } from '../../api/register';
 import { approvals as approvalsApi, type Approval, type Snapshot } from '../../api/meetings';
 import { Button } from '../../components/Button';
 import { EmptyState } from '../../components/Status';
@@ -42,6 +43,17 @@ export function ApprovalsTab({ snap, version }: { snap: Snapshot; version: numbe
               {a.note && <div>{t('appr.note')}: {a.note}</div>}
               {a.comment && <div>{t('appr.comment')}: {a.comment}</div>}
             </div>
+            {a.status === 'approved' && sends && (
+              <Button variant="secondary" onClick={() => {
+                const signer = prompt(t('reg.signerPrompt'));
+                if (!signer || !signer.trim()) return;
+                const recipients = prompt(t('reg.recipientsPrompt'), '- Như trên;\n- Lưu: VT.') ?? '';
+                void run(async () => {
+                  const e = await registerApi.fileApproval(id, a.id, { signer, recipients });
+                  toast(t('reg.filed', { symbol: e.symbol }));
+                });
+              }} data-testid="file-approval">{t('reg.file')}</Button>
+            )}
             {a.status === 'pending' && a.leader_id === snap.me.user_id && (
               <span class="btn-row">
                 <Button onClick={() => run(() => approvalsApi.decide(id, a.id, true, ''))} data-testid="approve">{t('appr.approve')}</Button>
