@@ -70,7 +70,7 @@ func TestFilingApprovedMinutes(t *testing.T) {
 			}
 		}
 		var list struct{ Items []struct{ Symbol string } }
-		if st := e.sec.do("GET", "/api/register/entries?q="+url.QueryEscape("biên bản"), nil, &list); st != 200 || len(list.Items) != 1 {
+		if st := e.sec.do("GET", "/api/register/entries?q="+url.QueryEscape("giao ban"), nil, &list); st != 200 || len(list.Items) != 1 {
 			t.Fatalf("search: %d %+v", st, list)
 		}
 		if st := e.delegate.do("GET", "/api/register/entries", nil, nil); st != 403 {
