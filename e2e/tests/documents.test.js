@@ -119,6 +119,7 @@ describe('documents', () => {
     assert.ok(csv.startsWith('\ufeff'));
     assert.match(csv, /Đề nghị bổ sung kinh phí dự phòng cho các xã ven biển/);
     assert.match(csv, /Tiếp thu/);
+    await screenshot(sec, 'document-viewer-secretary');
     const pdfRes = await sec.request.get(`${server.url}${await sec.getByTestId('export-pdf').getAttribute('href')}`);
     assert.equal(pdfRes.status(), 200);
     assert.equal(pdfRes.headers()['content-type'], 'application/pdf');
@@ -139,6 +140,7 @@ describe('documents', () => {
     const editor = secRow.getByTestId('access-editor');
     await editor.getByLabel('Ai được đọc').selectOption('named');
     await editor.getByLabel('Trần Quốc Bảo').check();
+    await screenshot(sec, 'documents-access-editor');
     await editor.getByRole('button', { name: 'Lưu quyền đọc' }).click();
     await sec.getByText('Đã lưu quyền đọc.').waitFor();
     await secRow.getByText(/Người được chỉ định/).waitFor();

@@ -188,8 +188,12 @@ function CommentsPanel({ meetingId, doc, me, page }: { meetingId: number; doc: D
           ))}
         </ul>
       )}
-      {drafter && <a class="btn btn-ghost btn-sm" href={documents.csvUrl(meetingId, doc.id)} data-testid="export-csv">{t('viewer.exportCsv')}</a>}
-      {drafter && <a class="btn btn-ghost btn-sm" href={documents.pdfUrl(meetingId, doc.id)} data-testid="export-pdf">{t('viewer.exportPdf')}</a>}
+      {drafter && (
+        <span class="btn-row">
+          <a class="btn btn-ghost btn-sm" href={documents.csvUrl(meetingId, doc.id)} data-testid="export-csv">{t('viewer.exportCsv')}</a>
+          <a class="btn btn-ghost btn-sm" href={documents.pdfUrl(meetingId, doc.id)} data-testid="export-pdf">{t('viewer.exportPdf')}</a>
+        </span>
+      )}
       {canComment && (
         <form onSubmit={send} class="form">
           <textarea class="input" rows={3} name="comment" value={text} onInput={(e) => setText(e.currentTarget.value)} aria-label={t('viewer.comment')} placeholder={t('viewer.comment')} />
