@@ -2,6 +2,7 @@ package docs_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,4 +75,33 @@ func mustOpen(t *testing.T, name string) *os.File {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
+}
+
+// TestCommentsCSV: Excel opens the export with Vietnamese intact (BOM) and never runs a comment
+// that looks like a formula.
+func TestCommentsCSV(t *testing.T) {
+	at := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	err := docs.WriteCommentsCSV(&b, docs.Document{Title: "Dự thảo"}, []docs.Comment{
+		{Version: 1, UserName: "Lê Văn Đức", Text: "=HYPERLINK(\"http://x\",\"bấm\")", Status: "open", CreatedAt: at},
+		{Version: 1, UserName: "@người", Text: "-1+2", Status: "accepted", CreatedAt: at},
+		{Version: 1, UserName: "Nguyễn Thị Hằng", Text: "Giữ nguyên điều 2", Status: "declined", CreatedAt: at},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b.Bytes(), []byte("\ufeff")))).ReadAll()
+	if err != nil || !bytes.HasPrefix(b.Bytes(), []byte("\ufeff")) || len(rows) != 4 {
+		t.Fatalf("csv: %v %q", err, b.String())
+	}
+	for _, r := range rows[1:] {
+		for _, c := range r {
+			if c != "" && strings.ContainsRune("=+-@", rune(c[0])) {
+				t.Errorf("cell %q would run as a formula", c)
+			}
+		}
+	}
+	if rows[1][5] != "'=HYPERLINK(\"http://x\",\"bấm\")" || rows[3][5] != "Giữ nguyên điều 2" || rows[3][7] != "Không tiếp thu" {
+		t.Errorf("rows: %q", rows)
+	}
 }

@@ -215,6 +215,15 @@ func (s *Service) DecideComment(ctx context.Context, v Viewer, meetingID, docID,
 	return c, err
 }
 
+// cell keeps a spreadsheet from reading text as a formula: a comment that starts with "=", "+",
+// "-", "@" or a control character is prefixed with an apostrophe, which Excel shows as text.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 var statusVi = map[string]string{"open": "Chưa xử lý", "accepted": "Tiếp thu", "declined": "Không tiếp thu"}
 
 // WriteCommentsCSV writes a draft's comments for the secretary as CSV, UTF-8 with a byte order
@@ -230,7 +239,7 @@ func WriteCommentsCSV(w io.Writer, d Document, comments []Comment) error {
 		if c.Page != nil {
 			page = strconv.Itoa(*c.Page)
 		}
-		_ = cw.Write([]string{strconv.Itoa(i + 1), d.Title, strconv.Itoa(c.Version), page, c.UserName, c.Text,
+		_ = cw.Write([]string{strconv.Itoa(i + 1), cell(d.Title), strconv.Itoa(c.Version), page, cell(c.UserName), cell(c.Text),
 			c.CreatedAt.In(time.FixedZone("ICT", 7*3600)).Format("02/01/2006 15:04"), statusVi[c.Status]})
 	}
 	cw.Flush()
