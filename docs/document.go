@@ -5,6 +5,7 @@
 package docs
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"embed"
@@ -565,3 +566,20 @@ func load(ctx context.Context, q store.Querier, meetingID, id int64) (Document, 
 	}
 	return d, vrows.Err()
 }
+
+// KeepFile stores a file the system produced (a rendered, numbered document) and records its
+// blob inside tx, so the file lives exactly as long as the record that names it.
+func (s *Service) KeepFile(ctx context.Context, tx *store.Tx, data []byte, contentType string) (string, error) {
+	sum, size, err := s.blobs.Put(bytes.NewReader(data), int64(len(data)), nil)
+	if err != nil {
+		return "", fmt.Errorf("docs: keep file: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (sha256, size, content_type, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (sha256) DO NOTHING`, sum, size, contentType, tx.Now()); err != nil {
+		return "", err
+	}
+	return sum, nil
+}
+
+// OpenFile opens a stored file by its SHA-256; the caller has checked who may read it.
+func (s *Service) OpenFile(sum string) (*os.File, error) { return s.blobs.Open(sum) }

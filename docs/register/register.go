@@ -207,9 +207,12 @@ func (r *Register) File(ctx context.Context, userID int64, f Filing, fn func(tx 
 			return err
 		}
 		if fn != nil {
-			return fn(tx, e)
+			if err := fn(tx, e); err != nil {
+				return err
+			}
+			e, err = get(ctx, tx, e.ID) // fn may have attached the file
 		}
-		return nil
+		return err
 	})
 	return e, err
 }
@@ -304,17 +307,37 @@ func (r *Register) Search(ctx context.Context, q Query) ([]Entry, error) {
 }
 
 // FileOnce files an entry unless one with the same source is already in the register (filing an
-// approved result twice returns a conflict naming the existing symbol).
-func (r *Register) FileOnce(ctx context.Context, userID int64, f Filing) (Entry, error) {
+// approved result twice returns a conflict naming the existing symbol);
+// then runs inside the filing transaction (e.g. to render and attach the numbered file).
+func (r *Register) FileOnce(ctx context.Context, userID int64, f Filing, then func(tx *store.Tx, e Entry) error) (Entry, error) {
 	return r.File(ctx, userID, f, func(tx *store.Tx, e Entry) error {
 		var symbol string
 		err := tx.QueryRowContext(ctx, `SELECT symbol FROM register_entries WHERE source = ? AND id <> ? ORDER BY id LIMIT 1`, f.Source, e.ID).Scan(&symbol)
 		if err == nil {
 			return errs.E(errs.Conflict, "Văn bản này đã được vào sổ với số "+symbol+".", "This was already filed as "+symbol+".")
 		}
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
-		return err
+		if then != nil {
+			return then(tx, e)
+		}
+		return nil
 	})
+}
+
+// AttachFile records the filed file's SHA-256 on an entry while it is being filed (inside the
+// filing transaction, once its number is known). An entry's file is set once and never changed.
+func AttachFile(ctx context.Context, tx *store.Tx, entryID int64, sum string) error {
+	if !sha256Hex.MatchString(sum) {
+		return fmt.Errorf("register: bad file hash %q", sum)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE register_entries SET sha256 = ? WHERE id = ? AND sha256 = ''`, sum, entryID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.E(errs.Conflict, "Văn bản đã có tệp trong sổ; không thay đổi được.", "The entry already has its file; it cannot change.")
+	}
+	return nil
 }

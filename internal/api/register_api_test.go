@@ -2,8 +2,13 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,7 +25,7 @@ func TestFilingApprovedMinutes(t *testing.T) {
 		if st := e.sec.do("GET", e.path("/records/minutes/draft"), nil, &draft); st != 200 {
 			t.Fatalf("draft: %d", st)
 		}
-		var rec struct{ SHA256 string }
+		var rec struct{ Version int }
 		if st := e.sec.do("PUT", e.path("/records/minutes"), map[string]any{"base_version": 0, "content": draft}, &rec); st != 200 {
 			t.Fatalf("save: %d", st)
 		}
@@ -41,13 +46,26 @@ func TestFilingApprovedMinutes(t *testing.T) {
 			t.Fatalf("a delegate filed: %d", st)
 		}
 		var entry struct {
+			ID        int64
 			Symbol    string
 			SHA256    string
 			Number    int
 			MeetingID int64 `json:"meeting_id"`
 		}
-		if st := e.sec.do("POST", e.path(file), filing, &entry); st != 201 || entry.Symbol != "01/BB-UBND" || entry.SHA256 != rec.SHA256 || entry.MeetingID != e.meeting {
-			t.Fatalf("file: %d %+v (minutes hash %s)", st, entry, rec.SHA256)
+		if st := e.sec.do("POST", e.path(file), filing, &entry); st != 201 || entry.Symbol != "01/BB-UBND" || len(entry.SHA256) != 64 || entry.MeetingID != e.meeting {
+			t.Fatalf("file: %d %+v", st, entry)
+		}
+		// The filed file is the minutes rendered with their number; its hash is in the register.
+		st, pdf := e.sec.raw("GET", fmt.Sprintf("/api/register/entries/%d/file", entry.ID), "", nil, nil)
+		sum := sha256.Sum256(pdf)
+		if st != 200 || !bytes.HasPrefix(pdf, []byte("%PDF-")) || hex.EncodeToString(sum[:]) != entry.SHA256 {
+			t.Fatalf("filed file: %d, %d bytes, hash matches: %v", st, len(pdf), hex.EncodeToString(sum[:]) == entry.SHA256)
+		}
+		if text := pdfText(t, pdf); !strings.Contains(text, "Số: 01/BB-UBND") || !strings.Contains(text, "BIÊN BẢN") || !strings.Contains(text, "Họp giao ban tháng 11") {
+			t.Fatalf("rendered minutes:\n%s", text)
+		}
+		if st := e.delegate.do("GET", fmt.Sprintf("/api/register/entries/%d/file", entry.ID), nil, nil); st != 403 {
+			t.Fatalf("a delegate read the filed file: %d", st)
 		}
 		if st := e.sec.do("POST", e.path(file), filing, &out); st != 409 || !strings.Contains(out.Error.Message, "01/BB-UBND") {
 			t.Fatalf("filing twice: %d %+v", st, out)
@@ -81,4 +99,24 @@ func TestFilingApprovedMinutes(t *testing.T) {
 			t.Fatalf("csv: %d %q", st, csv)
 		}
 	})
+}
+
+// pdfText extracts a PDF's text with pdftotext (poppler-utils), skipping where it is missing.
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("pdftotext (poppler-utils) is missing")
+		}
+		t.Skip("pdftotext not installed")
+	}
+	path := filepath.Join(t.TempDir(), "f.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-layout", path, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v %s", err, out)
+	}
+	return string(out)
 }

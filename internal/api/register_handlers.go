@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/phonghop/phonghop/docs/register"
 	"github.com/phonghop/phonghop/internal/auth"
@@ -35,6 +36,34 @@ func (s *Server) registerRoutes() {
 			}
 		}
 		writeError(w, r, s.d.Log, err)
+	}))
+	m.HandleFunc("GET /api/register/entries/{entry}/file", s.authed(func(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+		id, err := pathID(r, "entry")
+		if err != nil {
+			writeError(w, r, s.d.Log, err)
+			return
+		}
+		e, err := s.d.Register.Get(r.Context(), id)
+		if err == nil && !p.IsSecretaryOf(e.OrganizationID) {
+			err = errRegisterForbidden
+		}
+		if err == nil && (e.SHA256 == "" || s.d.Docs == nil) {
+			err = errs.E(errs.NotFound, "Văn bản này không có tệp trong sổ.", "This entry has no file.")
+		}
+		if err != nil {
+			writeError(w, r, s.d.Log, err)
+			return
+		}
+		f, err := s.d.Docs.OpenFile(e.SHA256)
+		if err != nil {
+			writeError(w, r, s.d.Log, err)
+			return
+		}
+		defer f.Close()
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("ETag", `"`+e.SHA256+`"`)
+		w.Header().Set("Content-Disposition", contentDisposition("inline", strings.ReplaceAll(e.Symbol, "/", "-")+".pdf"))
+		http.ServeContent(w, r, "", e.FiledAt, f)
 	}))
 	m.HandleFunc("GET /api/register/entries/{entry}", s.authed(func(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 		id, err := pathID(r, "entry")
@@ -76,7 +105,12 @@ func (s *Server) registerRoutes() {
 			return nil, errs.E(errs.Conflict, "Chỉ vào sổ văn bản đã được phê duyệt.", "Only approved drafts are filed.")
 		}
 		f := in
-		f.OrganizationID, f.MeetingID, f.SHA256 = mt.OrganizationID, &mem.MeetingID, a.SubjectSHA256
+		// A draft document is filed with the approved file's hash; minutes and notices are rendered
+		// with their number, and the rendered PDF's hash is written instead.
+		f.OrganizationID, f.MeetingID, f.SHA256 = mt.OrganizationID, &mem.MeetingID, ""
+		if a.SubjectKind == "document" {
+			f.SHA256 = a.SubjectSHA256
+		}
 		f.Source = fmt.Sprintf("approval:%d", a.ID)
 		if f.DocType == "" {
 			f.DocType = map[string]string{rooms.KindMinutes: "BB", rooms.KindConclusion: "TB"}[a.SubjectKind]
@@ -84,7 +118,11 @@ func (s *Server) registerRoutes() {
 		if f.Summary == "" {
 			f.Summary = mt.Title // the type name ("Biên bản") comes first in the book
 		}
-		e, err := s.d.Register.FileOnce(r.Context(), p.ID, f)
+		if a.SubjectKind == "document" {
+			e, err := s.d.Register.FileOnce(r.Context(), p.ID, f, nil)
+			return created{e}, err
+		}
+		e, err := s.fileApproved(r.Context(), p.ID, mem, mt, a, f)
 		return created{e}, err
 	}))
 }
