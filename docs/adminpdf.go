@@ -85,9 +85,23 @@ func (p *pdfDoc) columns(left, right func()) {
 // WriteAdminPDF renders an administrative document to PDF with Vietnamese text that prints and
 // extracts (pdftotext) letter for letter.
 func WriteAdminPDF(w io.Writer, d AdminDocument) error {
-	p, err := newPDFDoc()
+	p, err := renderAdmin(d)
 	if err != nil {
 		return err
+	}
+	var buf bytes.Buffer
+	if err := p.write(&buf, d.Kind+" "+d.Symbol); err != nil {
+		return err
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// renderAdmin lays the document out on pages.
+func renderAdmin(d AdminDocument) (*pdfDoc, error) {
+	p, err := newPDFDoc()
+	if err != nil {
+		return nil, err
 	}
 	mid := float64(pageW) / 2
 	p.columns(func() {
@@ -143,10 +157,5 @@ func WriteAdminPDF(w io.Writer, d AdminDocument) error {
 			p.text(r, 10, margin)
 		}
 	}
-	var buf bytes.Buffer
-	if err := p.write(&buf, d.Kind+" "+d.Symbol); err != nil {
-		return err
-	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	return p, nil
 }

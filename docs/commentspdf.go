@@ -122,7 +122,20 @@ func (p *pdfDoc) space(h float64) { p.y -= h }
 
 // write assembles the file: catalog, pages, the Type0/CIDFontType2 font with its widths and
 // ToUnicode map, the embedded font file, then each page and its content.
-func (p *pdfDoc) write(w io.Writer, title string) error {
+func (p *pdfDoc) write(w io.Writer, title string) error { return p.writeWith(w, title, nil) }
+
+// sigField, when given to writeWith, adds an empty signature field (an AcroForm, a widget on the
+// last page and a /Sig dictionary whose /ByteRange and /Contents are placeholders) for signPDF
+// to fill in.
+type sigField struct {
+	name, reason string
+	at           time.Time
+}
+
+// sigContentsLen is the room, in bytes, kept for the CMS signature (hex-encoded in the file).
+const sigContentsLen = 16384
+
+func (p *pdfDoc) writeWith(w io.Writer, title string, sig *sigField) error {
 	bw := bufio.NewWriter(w)
 	var offsets []int
 	pos := 0
@@ -173,7 +186,12 @@ func (p *pdfDoc) write(w io.Writer, title string) error {
 	for i := range p.pages {
 		kids[i] = fmt.Sprintf("%d 0 R", firstPage+2*i)
 	}
-	obj("<< /Type /Catalog /Pages 2 0 R >>")                                                                                       // 1
+	sigObj := firstPage + 2*len(p.pages) // the signature dictionary, then its field
+	if sig == nil {
+		obj("<< /Type /Catalog /Pages 2 0 R >>") // 1
+	} else {
+		obj(fmt.Sprintf("<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [%d 0 R] /SigFlags 3 >> >>", sigObj+1)) // 1
+	}
 	obj(fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(p.pages)))                             // 2
 	obj("<< /Type /Font /Subtype /Type0 /BaseFont /DejaVuSans /Encoding /Identity-H /DescendantFonts [4 0 R] /ToUnicode 6 0 R >>") // 3
 	obj(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /DejaVuSans /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "+
@@ -199,9 +217,21 @@ func (p *pdfDoc) write(w io.Writer, title string) error {
 			fmt.Fprintf(&c, "%04X", g)
 		}
 		c.WriteString("> Tj ET\n")
-		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>",
-			pageW, pageH, firstPage+2*i+1))
+		annots := ""
+		if sig != nil && i == len(p.pages)-1 {
+			annots = fmt.Sprintf(" /Annots [%d 0 R]", sigObj+1)
+		}
+		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R%s >>",
+			pageW, pageH, firstPage+2*i+1, annots))
 		stream("", []byte(c.String()))
+	}
+	if sig != nil {
+		at := sig.at.In(time.FixedZone("ICT", 7*3600)).Format("20060102150405")
+		obj(fmt.Sprintf("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /Name <FEFF%s> /Reason <FEFF%s> /M (D:%s+07'00') "+
+			"/ByteRange [0 %010d %010d %010d] /Contents <%s> >>", utf16Hex(sig.name), utf16Hex(sig.reason), at, 0, 0, 0,
+			strings.Repeat("0", 2*sigContentsLen)))
+		obj(fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1) /V %d 0 R /Rect [0 0 0 0] /F 132 /P %d 0 R >>",
+			sigObj, firstPage+2*(len(p.pages)-1)))
 	}
 	xref := pos
 	out(fmt.Sprintf("xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1))

@@ -22,7 +22,10 @@ type Config struct {
 	Log      LogConfig
 	// MaxUploadMB bounds one uploaded document (default 100).
 	MaxUploadMB int
-	Demo        bool // seed demo data into an empty database at start
+	// SigningCert and SigningKey are PEM files of the agency certificate that signs filed
+	// documents; empty uses a self-signed certificate kept in the data directory.
+	SigningCert, SigningKey string
+	Demo                    bool // seed demo data into an empty database at start
 }
 
 type HTTPConfig struct {
@@ -70,6 +73,8 @@ var envVars = []struct{ name, help string }{
 	{"PHONGHOP_SECURE_COOKIES", "true when served over HTTPS"},
 	{"PHONGHOP_TRUST_PROXY", "true to take client addresses from X-Forwarded-For"},
 	{"PHONGHOP_MAX_UPLOAD_MB", "largest document upload in MB (default 100)"},
+	{"PHONGHOP_SIGNING_CERT", "PEM certificate (and issuers) that signs filed documents"},
+	{"PHONGHOP_SIGNING_KEY", "PEM private key of that certificate"},
 }
 
 // fromEnv applies PHONGHOP_* variables over c. Unknown PHONGHOP_ variables are an error, so a
@@ -113,6 +118,10 @@ func (c *Config) fromEnv(environ []string) error {
 			c.HTTP.TrustProxy, err = strconv.ParseBool(v)
 		case "PHONGHOP_MAX_UPLOAD_MB":
 			c.MaxUploadMB, err = strconv.Atoi(v)
+		case "PHONGHOP_SIGNING_CERT":
+			c.SigningCert = v
+		case "PHONGHOP_SIGNING_KEY":
+			c.SigningKey = v
 		}
 		if err != nil {
 			return fmt.Errorf("%s=%q: %v", k, v, err)
@@ -164,6 +173,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RTC.PublicIP != "" && net.ParseIP(c.RTC.PublicIP) == nil {
 		problems = append(problems, fmt.Errorf("rtc public IP %q is not an IP address", c.RTC.PublicIP))
+	}
+	if (c.SigningCert == "") != (c.SigningKey == "") {
+		problems = append(problems, errors.New("give both the signing certificate and its key, or neither"))
 	}
 	if c.MaxUploadMB < 1 || c.MaxUploadMB > 10240 {
 		problems = append(problems, fmt.Errorf("max upload %d MB: use 1 to 10240", c.MaxUploadMB))

@@ -112,8 +112,12 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 		return nil, err
 	}
 	s.Docs = docs.New(s.DB, s.Events, blobs, int64(cfg.MaxUploadMB)<<20)
+	signer, err := loadSigner(cfg)
+	if err != nil {
+		return nil, err
+	}
 	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy}, api.Deps{
-		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Log: s.Log,
+		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Signer: signer, Log: s.Log,
 	})
 	if s.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
@@ -242,4 +246,42 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	defer db.Close()
 	fmt.Fprintln(stdout, "phonghop: database is up to date")
 	return nil
+}
+
+// loadSigner reads the configured signing certificate, or keeps a self-signed one in the data
+// directory so that a node signs with the same certificate across restarts.
+func loadSigner(cfg Config) (*docs.Signer, error) {
+	certPath, keyPath := cfg.SigningCert, cfg.SigningKey
+	if certPath == "" {
+		dir := filepath.Join(cfg.DataDir, "signing")
+		certPath, keyPath = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+		if _, err := os.Stat(certPath); errors.Is(err, os.ErrNotExist) {
+			s, err := docs.SelfSignedSigner("phonghop (tự ký / self-signed)", "phonghop")
+			if err != nil {
+				return nil, err
+			}
+			c, k, err := s.PEM()
+			if err != nil {
+				return nil, err
+			}
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(keyPath, k, 0o600); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(certPath, c, 0o644); err != nil {
+				return nil, err
+			}
+		}
+	}
+	c, err := os.ReadFile(certPath)
+	if err != nil {
+		return nil, fmt.Errorf("signing certificate: %w", err)
+	}
+	k, err := os.ReadFile(keyPath)
+	if err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	return docs.LoadSigner(c, k)
 }

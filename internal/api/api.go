@@ -45,6 +45,8 @@ type Deps struct {
 	Agenda    *agenda.Agenda
 	Docs      *docs.Service
 	Register  *register.Register
+	// Signer signs filed documents; nil files them unsigned.
+	Signer *docs.Signer
 	// DocumentVersion finds a document version of a meeting for an approval request (from package
 	// docs); nil until documents are wired in.
 	DocumentVersion func(ctx context.Context, m rooms.Member, versionID int64) (*rooms.DocumentVersion, error)

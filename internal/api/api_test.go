@@ -63,8 +63,12 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	signer, err := docs.SelfSignedSigner("Văn phòng UBND tỉnh", "UBND tỉnh")
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.srv = httptest.NewServer(api.New(api.Config{}, api.Deps{DB: db, Bus: b, Auth: a, Directory: d,
-		Rooms: rooms.New(db, log, b, nil), Agenda: agenda.New(db, log), Docs: docs.New(db, log, blobs, 1<<20), Register: register.New(db), Log: slog.New(slog.DiscardHandler)}))
+		Rooms: rooms.New(db, log, b, nil), Agenda: agenda.New(db, log), Docs: docs.New(db, log, blobs, 1<<20), Register: register.New(db), Signer: signer, Log: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(e.srv.Close)
 	return e
 }

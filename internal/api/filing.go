@@ -38,7 +38,12 @@ func (s *Server) fileApproved(ctx context.Context, userID int64, mem rooms.Membe
 			return err
 		}
 		var pdf bytes.Buffer
-		if err := docs.WriteAdminPDF(&pdf, doc); err != nil {
+		if s.d.Signer != nil {
+			err = docs.WriteSignedAdminPDF(&pdf, doc, s.d.Signer, tx.Now())
+		} else {
+			err = docs.WriteAdminPDF(&pdf, doc)
+		}
+		if err != nil {
 			return err
 		}
 		sum, err := s.d.Docs.KeepFile(ctx, tx, pdf.Bytes(), docs.TypePDF)

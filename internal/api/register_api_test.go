@@ -64,6 +64,13 @@ func TestFilingApprovedMinutes(t *testing.T) {
 		if text := pdfText(t, pdf); !strings.Contains(text, "Số: 01/BB-UBND") || !strings.Contains(text, "BIÊN BẢN") || !strings.Contains(text, "Họp giao ban tháng 11") {
 			t.Fatalf("rendered minutes:\n%s", text)
 		}
+		if _, err := exec.LookPath("pdfsig"); err == nil {
+			path := filepath.Join(t.TempDir(), "signed.pdf")
+			os.WriteFile(path, pdf, 0o600)
+			if out, _ := exec.Command("pdfsig", path).CombinedOutput(); !strings.Contains(string(out), "Signature is Valid") {
+				t.Fatalf("the filed PDF's signature:\n%s", out)
+			}
+		}
 		if st := e.delegate.do("GET", fmt.Sprintf("/api/register/entries/%d/file", entry.ID), nil, nil); st != 403 {
 			t.Fatalf("a delegate read the filed file: %d", st)
 		}
