@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -55,6 +56,7 @@ func TestFilingApprovedMinutes(t *testing.T) {
 		if st := e.sec.do("POST", e.path(file), filing, &entry); st != 201 || entry.Symbol != "01/BB-UBND" || len(entry.SHA256) != 64 || entry.MeetingID != e.meeting {
 			t.Fatalf("file: %d %+v", st, entry)
 		}
+		filed := entry.ID
 		// The filed file is the minutes rendered with their number; its hash is in the register.
 		st, pdf := e.sec.raw("GET", fmt.Sprintf("/api/register/entries/%d/file", entry.ID), "", nil, nil)
 		sum := sha256.Sum256(pdf)
@@ -93,6 +95,32 @@ func TestFilingApprovedMinutes(t *testing.T) {
 			if st := bad.c.do("POST", "/api/register/entries", bad.body, &out); st != bad.status {
 				t.Errorf("%+v: %d %+v", bad.body, st, out)
 			}
+		}
+		// edXML: export the entry with its signed PDF, and read it back as an incoming document.
+		st, pkg := e.sec.raw("GET", fmt.Sprintf("/api/register/entries/%d/edxml", filed), "", nil, nil)
+		if st != 200 || !bytes.Contains(pkg, []byte("<edXML:CodeNotation>BB-UBND</edXML:CodeNotation>")) {
+			t.Fatalf("edxml export: %d %.300s", st, pkg)
+		}
+		var incoming struct {
+			Header struct {
+				Code    struct{ CodeNumber string }
+				Subject string
+			}
+			Attachments []struct{ Size int }
+		}
+		if st := e.sec.do("POST", "/api/register/incoming", nil, nil); st != 400 {
+			t.Fatalf("empty import: %d", st)
+		}
+		st, body := e.sec.raw("POST", "/api/register/incoming", "application/xml", bytes.NewReader(pkg), nil)
+		if st != 200 {
+			t.Fatalf("import: %d %s", st, body)
+		}
+		json.Unmarshal(body, &incoming)
+		if incoming.Header.Code.CodeNumber != "01" || len(incoming.Attachments) != 1 || incoming.Attachments[0].Size != len(pdf) {
+			t.Fatalf("imported: %+v", incoming)
+		}
+		if st, _ := e.sec.raw("POST", "/api/register/incoming", "application/xml", strings.NewReader("<khong-phai-edxml/>"), nil); st != 400 {
+			t.Fatalf("bad edxml: %d", st)
 		}
 		var list struct{ Items []struct{ Symbol string } }
 		if st := e.sec.do("GET", "/api/register/entries?q="+url.QueryEscape("giao ban"), nil, &list); st != 200 || len(list.Items) != 1 {

@@ -65,6 +65,8 @@ func (s *Server) registerRoutes() {
 		w.Header().Set("Content-Disposition", contentDisposition("inline", strings.ReplaceAll(e.Symbol, "/", "-")+".pdf"))
 		http.ServeContent(w, r, "", e.FiledAt, f)
 	}))
+	m.HandleFunc("GET /api/register/entries/{entry}/edxml", s.authed(s.exportEdXML))
+	m.HandleFunc("POST /api/register/incoming", s.authed(s.importEdXML))
 	m.HandleFunc("GET /api/register/entries/{entry}", s.authed(func(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 		id, err := pathID(r, "entry")
 		if err == nil {

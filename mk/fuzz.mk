@@ -1,0 +1,7 @@
+# Fuzzing the parsers that read input from outside (not part of `make test`, which runs the seed
+# corpus of each fuzz test as a normal test).
+FUZZTIME ?= 60s
+
+.PHONY: fuzz
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) ./docs/edxml
