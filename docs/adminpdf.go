@@ -159,3 +159,43 @@ func renderAdmin(d AdminDocument) (*pdfDoc, error) {
 	}
 	return p, nil
 }
+
+// BookLine is one entry of the printed register book.
+type BookLine struct {
+	Symbol, Date, Summary, Signer, Recipients, ArchiveUnit, Notes string
+	Copies                                                        int
+}
+
+// WriteRegisterBookPDF prints the register book (sổ văn bản đi): a title page heading, then for
+// each entry the decree's columns, in register order.
+func WriteRegisterBookPDF(w io.Writer, agency, title string, lines []BookLine) error {
+	p, err := newPDFDoc()
+	if err != nil {
+		return err
+	}
+	p.centered(strings.ToUpper(agency), 12, margin, pageW-margin)
+	p.space(8)
+	p.centered(strings.ToUpper(title), 15, margin, pageW-margin)
+	p.space(12)
+	for i, l := range lines {
+		if p.y < margin+90 {
+			p.newPage()
+		}
+		p.text(fmt.Sprintf("%d. Số, ký hiệu: %s — Ngày: %s — Số lượng bản: %d", i+1, l.Symbol, l.Date, l.Copies), 10, margin)
+		p.text("Tên loại và trích yếu: "+l.Summary, 10, margin+indent)
+		p.text("Người ký: "+l.Signer, 10, margin+indent)
+		if l.Recipients != "" {
+			p.text("Nơi nhận: "+strings.ReplaceAll(l.Recipients, "\n", " "), 10, margin+indent)
+		}
+		if l.ArchiveUnit != "" || l.Notes != "" {
+			p.text("Đơn vị, người nhận bản lưu: "+l.ArchiveUnit+"   Ghi chú: "+l.Notes, 10, margin+indent)
+		}
+		p.space(6)
+	}
+	var buf bytes.Buffer
+	if err := p.write(&buf, title); err != nil {
+		return err
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}

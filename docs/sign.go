@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -161,4 +162,64 @@ func signPDF(pdf []byte, s *Signer) ([]byte, error) {
 	hx := []byte(hex.EncodeToString(der))
 	copy(pdf[a+1:], bytes.ToUpper(hx))
 	return pdf, nil
+}
+
+// SignatureInfo is what checking a signed PDF found.
+type SignatureInfo struct {
+	Signed bool   `json:"signed"`
+	Valid  bool   `json:"valid"`  // the signed bytes are unchanged and the signature matches
+	Whole  bool   `json:"whole"`  // the signature covers the whole file but itself
+	Signer string `json:"signer"` // the certificate's subject
+	Issuer string `json:"issuer"`
+	// SelfSigned: no authority vouches for the signer's name.
+	SelfSigned bool   `json:"self_signed"`
+	Problem    string `json:"problem,omitempty"`
+}
+
+// VerifyPDF checks the last signature of a PDF: the byte ranges, the CMS signature over them,
+// and whether they cover the whole file (nothing appended after signing).
+func VerifyPDF(pdf []byte) SignatureInfo {
+	var info SignatureInfo
+	br := bytes.LastIndex(pdf, []byte("/ByteRange ["))
+	if br < 0 {
+		return info
+	}
+	info.Signed = true
+	var r [4]int
+	if _, err := fmt.Sscanf(string(pdf[br+len("/ByteRange ["):min(len(pdf), br+80)]), "%d %d %d %d", &r[0], &r[1], &r[2], &r[3]); err != nil {
+		info.Problem = "byte range unreadable"
+		return info
+	}
+	if r[0] != 0 || r[1] <= 0 || r[2] <= r[1] || r[3] < 0 || r[2]+r[3] > len(pdf) || pdf[r[1]] != '<' || pdf[r[2]-1] != '>' {
+		info.Problem = "byte range does not fit the file"
+		return info
+	}
+	info.Whole = r[2]+r[3] == len(pdf)
+	all, err := hex.DecodeString(string(pdf[r[1]+1 : r[2]-1]))
+	if err != nil {
+		info.Problem = "signature is not hexadecimal"
+		return info
+	}
+	// The signature is padded with zeros to its reserved room: take the one DER value.
+	var der asn1.RawValue
+	if _, err := asn1.Unmarshal(all, &der); err != nil {
+		info.Problem = "signature unreadable: " + err.Error()
+		return info
+	}
+	p7, err := pkcs7.Parse(der.FullBytes)
+	if err != nil {
+		info.Problem = "signature unreadable: " + err.Error()
+		return info
+	}
+	p7.Content = append(append([]byte{}, pdf[:r[1]]...), pdf[r[2]:]...)
+	if c := p7.GetOnlySigner(); c != nil {
+		info.Signer, info.Issuer = c.Subject.String(), c.Issuer.String()
+		info.SelfSigned = bytes.Equal(c.RawIssuer, c.RawSubject)
+	}
+	if err := p7.Verify(); err != nil {
+		info.Problem = err.Error()
+		return info
+	}
+	info.Valid = true
+	return info
 }

@@ -57,6 +57,16 @@ func TestSignedPDFVerifies(t *testing.T) {
 	if out := verify("tampered.pdf", tampered); strings.Contains(out, "Signature is Valid") {
 		t.Fatalf("a changed file still verifies:\n%s", out)
 	}
+	// Our own check agrees with pdfsig.
+	if info := docs.VerifyPDF(buf.Bytes()); !info.Valid || !info.Whole || !info.SelfSigned || !strings.Contains(info.Signer, "Văn phòng UBND") {
+		t.Fatalf("VerifyPDF(signed) = %+v", info)
+	}
+	if info := docs.VerifyPDF(tampered); info.Valid {
+		t.Fatalf("VerifyPDF(tampered) = %+v", info)
+	}
+	if info := docs.VerifyPDF(append(bytes.Clone(buf.Bytes()), []byte("% appended\n")...)); info.Whole {
+		t.Fatalf("bytes appended after signing were not noticed: %+v", info)
+	}
 	// The text still extracts in Vietnamese.
 	if txt, _ := exec.Command("pdftotext", filepath.Join(dir, "signed.pdf"), "-").CombinedOutput(); !strings.Contains(string(txt), "Đỗ Minh Tuấn") {
 		t.Fatalf("text of the signed file:\n%s", txt)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/internal/store/storetest"
@@ -95,6 +96,16 @@ func TestFilingApprovedMinutes(t *testing.T) {
 			if st := bad.c.do("POST", "/api/register/entries", bad.body, &out); st != bad.status {
 				t.Errorf("%+v: %d %+v", bad.body, st, out)
 			}
+		}
+		var sig struct {
+			Signed, Valid, Whole bool
+		}
+		if st := e.sec.do("GET", fmt.Sprintf("/api/register/entries/%d/signature", filed), nil, &sig); st != 200 || !sig.Signed || !sig.Valid || !sig.Whole {
+			t.Fatalf("signature status: %d %+v", st, sig)
+		}
+		st, book := e.sec.raw("GET", fmt.Sprintf("/api/register/book.pdf?organization_id=%d&year=%d", e.org.ID, time.Now().Year()), "", nil, nil)
+		if st != 200 || !strings.Contains(pdfText(t, book), "01/BB-UBND") {
+			t.Fatalf("register book: %d %d bytes", st, len(book))
 		}
 		// edXML: export the entry with its signed PDF, and read it back as an incoming document.
 		st, pkg := e.sec.raw("GET", fmt.Sprintf("/api/register/entries/%d/edxml", filed), "", nil, nil)

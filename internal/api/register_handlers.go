@@ -3,12 +3,15 @@ package api
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/phonghop/phonghop/docs"
 	"github.com/phonghop/phonghop/docs/register"
 	"github.com/phonghop/phonghop/internal/auth"
+	"github.com/phonghop/phonghop/internal/directory"
 	"github.com/phonghop/phonghop/internal/errs"
 	"github.com/phonghop/phonghop/rooms"
 )
@@ -66,6 +69,37 @@ func (s *Server) registerRoutes() {
 		http.ServeContent(w, r, "", e.FiledAt, f)
 	}))
 	m.HandleFunc("GET /api/register/entries/{entry}/edxml", s.authed(s.exportEdXML))
+	m.HandleFunc("GET /api/register/entries/{entry}/signature", s.authed(func(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+		id, err := pathID(r, "entry")
+		var e register.Entry
+		if err == nil {
+			e, err = s.d.Register.Get(r.Context(), id)
+		}
+		if err == nil && !p.IsSecretaryOf(e.OrganizationID) {
+			err = errRegisterForbidden
+		}
+		if err != nil {
+			writeError(w, r, s.d.Log, err)
+			return
+		}
+		if e.SHA256 == "" || s.d.Docs == nil {
+			writeJSON(w, http.StatusOK, docs.SignatureInfo{})
+			return
+		}
+		f, err := s.d.Docs.OpenFile(e.SHA256)
+		if err != nil {
+			writeError(w, r, s.d.Log, err)
+			return
+		}
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			writeError(w, r, s.d.Log, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, docs.VerifyPDF(data))
+	}))
+	m.HandleFunc("GET /api/register/book.pdf", s.authed(s.registerBook))
 	m.HandleFunc("POST /api/register/incoming", s.authed(s.importEdXML))
 	m.HandleFunc("GET /api/register/entries/{entry}", s.authed(func(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 		id, err := pathID(r, "entry")
@@ -127,6 +161,43 @@ func (s *Server) registerRoutes() {
 		e, err := s.fileApproved(r.Context(), p.ID, mem, mt, a, f)
 		return created{e}, err
 	}))
+}
+
+// registerBook prints one organization's register for a year as PDF.
+func (s *Server) registerBook(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	org, err := queryID(r, "organization_id")
+	if err == nil && org == 0 {
+		err = errs.Fieldf("organization_id", "Hãy chọn cơ quan.", "Choose the organization.")
+	}
+	if err == nil && !p.IsSecretaryOf(org) {
+		err = errRegisterForbidden
+	}
+	year, _ := strconv.Atoi(r.URL.Query().Get("year"))
+	if err == nil && (year < 2000 || year > 2200) {
+		err = errs.Fieldf("year", "Năm không hợp lệ.", "Invalid year.")
+	}
+	var o directory.Organization
+	if err == nil {
+		o, err = s.d.Directory.Organization(r.Context(), org)
+	}
+	var entries []register.Entry
+	if err == nil {
+		entries, err = s.d.Register.Search(r.Context(), register.Query{OrganizationIDs: []int64{org}, Year: year, Series: register.Regular})
+	}
+	if err != nil {
+		writeError(w, r, s.d.Log, err)
+		return
+	}
+	lines := make([]docs.BookLine, 0, len(entries))
+	for _, e := range entries {
+		lines = append(lines, docs.BookLine{Symbol: e.Symbol, Date: e.DocDate, Summary: e.DocTypeName + " " + e.Summary, Signer: e.Signer,
+			Recipients: e.Recipients, ArchiveUnit: e.ArchiveUnit, Notes: e.Notes, Copies: e.Copies})
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", contentDisposition("inline", fmt.Sprintf("so-van-ban-di-%d.pdf", year)))
+	if err := docs.WriteRegisterBookPDF(w, o.Name, fmt.Sprintf("Sổ đăng ký văn bản đi năm %d", year), lines); err != nil {
+		s.d.Log.Warn("register book", "err", err)
+	}
 }
 
 func (s *Server) searchRegister(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
