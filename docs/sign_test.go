@@ -72,3 +72,24 @@ func TestSignedPDFVerifies(t *testing.T) {
 		t.Fatalf("text of the signed file:\n%s", txt)
 	}
 }
+
+// BenchmarkSignedMinutes renders a two-page minutes and signs it; reports time and allocation.
+//
+//	go test -run '^$' -bench SignedMinutes -benchmem ./docs
+func BenchmarkSignedMinutes(b *testing.B) {
+	s, err := docs.SelfSignedSigner("Văn phòng UBND tỉnh Thanh Hóa", "UBND tỉnh Thanh Hóa")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := docs.AdminDocument{Agency: "UBND tỉnh Thanh Hóa", Symbol: "15/BB-UBND", Place: "Thanh Hóa", Date: time.Now(), Kind: "Biên bản",
+		Summary: "Hội nghị giao ban", Sections: []docs.AdminSection{{Heading: "1. Nội dung", Text: strings.Repeat("Đại biểu thống nhất thông qua kế hoạch. ", 150)}},
+		Signers: []docs.AdminSigner{{"Thư ký", "Nguyễn Thị Lan"}, {"Chủ tọa", "Đỗ Minh Tuấn"}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := docs.WriteSignedAdminPDF(&buf, d, s, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(buf.Len()))
+	}
+}

@@ -221,6 +221,18 @@ describe('meetings and the session', () => {
     await row.getByText('01/BB-UBND').waitFor();
     assert.match(await row.textContent(), /Biên bản Hội nghị giao ban/);
     await screenshot(sec, 'register');
+
+    // The entry's page shows the signature checked on the server.
+    await row.getByRole('link', { name: '01/BB-UBND' }).click();
+    await sec.getByTestId('signature-status').getByText(/Hợp lệ/).waitFor();
+    await screenshot(sec, 'register-entry');
+    // Its edXML package, read back on the incoming page.
+    const pkg = await (await sec.request.get(`${server.url}${await sec.getByTestId('edxml-export').getAttribute('href')}`)).body();
+    await sec.goto(`${server.url}/register/import`);
+    await sec.getByTestId('edxml-file').setInputFiles({ name: '01-BB-UBND.edxml', mimeType: 'application/xml', buffer: pkg });
+    await sec.getByTestId('incoming').getByText('01/BB-UBND').waitFor();
+    await sec.getByTestId('edxml-file').setInputFiles({ name: 'hong.edxml', mimeType: 'application/xml', buffer: Buffer.from('<khong/>') });
+    await sec.getByTestId('import-error').waitFor();
   });
 
   test('no page raised an error', () => {

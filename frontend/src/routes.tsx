@@ -6,6 +6,7 @@ import type { Params } from './router';
 import { AccountScreen } from './screens/Account';
 import { AdminScreen } from './screens/admin/Admin';
 import { HomeScreen } from './screens/Home';
+import { RegisterEntryScreen, RegisterImportScreen } from './screens/RegisterEntry';
 import { RegisterScreen } from './screens/RegisterScreen';
 import { LazyDocumentViewer } from './screens/meetings/LazyViewer';
 import { MeetingFormScreen } from './screens/meetings/MeetingForm';
@@ -39,6 +40,8 @@ export const routes: Route[] = [
   { pattern: '/meetings/:id/edit', render: ({ user, params }) => <MeetingFormScreen user={user} meetingId={Number(params.id)} /> },
   { pattern: '/meetings/:id/projector', bare: true, render: ({ params }) => <ProjectorScreen meetingId={Number(params.id)} /> },
   { pattern: '/register', render: () => <RegisterScreen /> },
+  { pattern: '/register/import', render: () => <RegisterImportScreen /> },
+  { pattern: '/register/:id', render: ({ params }) => <RegisterEntryScreen id={Number(params.id)} /> },
   { pattern: '/account', render: ({ user }) => <AccountScreen user={user} /> },
   { pattern: '/admin', render: ({ user }) => <AdminScreen user={user} section="organizations" /> },
   { pattern: '/admin/:section', render: ({ user, params }) => <AdminScreen user={user} section={params.section!} /> },

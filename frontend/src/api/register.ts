@@ -40,7 +40,36 @@ const qs = (q: RegisterQuery) => {
   return str ? `?${str}` : '';
 };
 
+export interface SignatureInfo {
+  signed: boolean;
+  valid: boolean;
+  whole: boolean;
+  signer: string;
+  issuer: string;
+  self_signed: boolean;
+  problem?: string;
+}
+
+export interface IncomingDoc {
+  header: {
+    From: { OrganId: string; OrganName: string };
+    To: { OrganId: string; OrganName: string }[];
+    Code: { CodeNumber: string; CodeNotation: string };
+    PromulgationInfo: { Place: string; PromulgationDate: string };
+    DocumentType: { Type: string; TypeName: string };
+    Subject: string;
+    SignerInfo: { Position: string; FullName: string };
+    ToPlaces: string[] | null;
+  };
+  attachments: { name: string; content_type: string; size: number }[] | null;
+}
+
 export const registerApi = {
+  get: (id: number) => api.get<RegisterEntry>(`/api/register/entries/${id}`),
+  signature: (id: number) => api.get<SignatureInfo>(`/api/register/entries/${id}/signature`),
+  fileUrl: (id: number) => `/api/register/entries/${id}/file`,
+  edxmlUrl: (id: number) => `/api/register/entries/${id}/edxml`,
+  bookUrl: (org: number, year: number) => `/api/register/book.pdf?organization_id=${org}&year=${year}`,
   search: (q: RegisterQuery) => api.get<Items<RegisterEntry>>(`/api/register/entries${qs(q)}`).then((r) => r.items ?? []),
   csvUrl: (q: RegisterQuery) => `/api/register/entries.csv${qs(q)}`,
   fileApproval: (meetingId: number, approvalId: number, f: { signer: string; recipients: string; doc_type?: string }) =>

@@ -27,6 +27,7 @@ export function RegisterScreen() {
         <input class="input" type="date" name="to" aria-label={t('reg.to')} value={q.to ?? ''} onInput={set('to')} />
         <button type="submit" class="btn btn-primary">{t('reg.find')}</button>
         <a class="btn btn-secondary" href={registerApi.csvUrl(q)}>{t('reg.csv')}</a>
+        <a class="btn btn-ghost" href="/register/import">{t('reg.import')}</a>
       </form>
       {error ? <ErrorBox message={errorText(error)} onRetry={load} /> : list === null ? <Loading /> : list.length === 0 ? (
         <EmptyState icon="document" title={t('reg.empty')} />
@@ -46,7 +47,7 @@ export function RegisterScreen() {
             <tbody>
               {list.map((e) => (
                 <tr key={e.id} data-testid="register-entry">
-                  <td class="mono">{e.symbol}{e.series === 'confidential' ? ` (${t('reg.confidential')})` : ''}</td>
+                  <td class="mono"><a href={`/register/${e.id}`}>{e.symbol}</a>{e.series === 'confidential' ? ` (${t('reg.confidential')})` : ''}</td>
                   <td>{e.doc_date.split('-').reverse().join('/')}</td>
                   <td><strong>{e.doc_type_name}</strong> {e.summary}{e.corrects_id ? ` — ${t('reg.correction')}` : ''}</td>
                   <td>{e.signer}</td>
