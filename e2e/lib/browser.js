@@ -53,3 +53,21 @@ export async function launch({ viewport = TABLET, locale = 'vi-VN' } = {}) {
     },
   };
 }
+
+/** Every demo account's password (cmd/phonghop/demo.go). */
+export const DEMO_PASSWORD = 'phonghop-demo';
+
+/**
+ * Launches a browser of its own for one demo person and signs them in: each person is a separate
+ * tablet, with separate cookies.
+ */
+export async function signedIn(serverUrl, username, password = DEMO_PASSWORD) {
+  const b = await launch();
+  const page = b.page;
+  await page.goto(`${serverUrl}/login`);
+  await page.getByLabel('Tên đăng nhập').fill(username);
+  await page.getByLabel('Mật khẩu', { exact: true }).fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('user-menu').waitFor();
+  return b;
+}

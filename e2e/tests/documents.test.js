@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { screenshot } from '../lib/artifacts.js';
-import { launch } from '../lib/browser.js';
+import { signedIn } from '../lib/browser.js';
 import { samplePdf } from '../lib/pdf.js';
 import { startServer } from '../lib/server.js';
 
@@ -15,15 +15,10 @@ describe('documents', () => {
   let meetingUrl;
 
   async function open(name, username) {
-    const b = await launch();
+    const b = await signedIn(server.url, username);
     browsers.push(b);
-    const page = b.page;
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel('Tên đăng nhập').fill(username);
-    await page.getByLabel('Mật khẩu', { exact: true }).fill('phonghop-demo');
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('user-menu').waitFor();
-    pages[name] = page;
+    pages[name] = b.page;
+    return b.page;
   }
 
   before(async () => {

@@ -46,6 +46,14 @@ func (s *Server) inDocument(fn func(w http.ResponseWriter, r *http.Request, m ro
 	})
 }
 
+// inDocumentRaw is inDocument for handlers that write their own (file) response; an error they
+// return before writing is answered as JSON.
+func (s *Server) inDocumentRaw(fn func(w http.ResponseWriter, r *http.Request, m rooms.Member, v docs.Viewer, doc int64) error) http.HandlerFunc {
+	return s.inDocument(func(w http.ResponseWriter, r *http.Request, m rooms.Member, v docs.Viewer, doc int64) (any, error) {
+		return written{}, fn(w, r, m, v, doc)
+	})
+}
+
 func (s *Server) documentRoutes() {
 	if s.d.Docs == nil {
 		return
@@ -90,7 +98,7 @@ func (s *Server) documentRoutes() {
 		})
 		return created{d}, err
 	}))
-	m.HandleFunc("GET /api/meetings/{id}/documents/{doc}/file", s.authed(s.downloadDocument))
+	m.HandleFunc("GET /api/meetings/{id}/documents/{doc}/file", s.inDocumentRaw(s.downloadDocument))
 	m.HandleFunc("GET /api/meetings/{id}/documents/{doc}/notes", s.inDocument(func(w http.ResponseWriter, r *http.Request, mem rooms.Member, v docs.Viewer, doc int64) (any, error) {
 		ns, err := s.d.Docs.Notes(r.Context(), v, mem.MeetingID, doc)
 		return items(ns), err
@@ -134,8 +142,8 @@ func (s *Server) documentRoutes() {
 		}
 		return s.d.Docs.DecideComment(r.Context(), v, mem.MeetingID, doc, cid, in.Status)
 	}))
-	m.HandleFunc("GET /api/meetings/{id}/documents/{doc}/comments.csv", s.authed(s.exportComments))
-	m.HandleFunc("GET /api/meetings/{id}/documents/{doc}/comments.pdf", s.authed(s.exportComments))
+	m.HandleFunc("GET /api/meetings/{id}/documents/{doc}/comments.csv", s.inDocumentRaw(s.exportComments))
+	m.HandleFunc("GET /api/meetings/{id}/documents/{doc}/comments.pdf", s.inDocumentRaw(s.exportComments))
 }
 
 // upload reads a multipart upload as a stream: the metadata fields (title, kind, access,
@@ -212,39 +220,17 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, store func(meta 
 }
 
 // downloadDocument streams a version's file with ETag, Range and Content-Disposition.
-func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	fail := func(err error) { writeError(w, r, s.d.Log, err) }
-	id, err := pathID(r, "id")
-	if err != nil {
-		fail(err)
-		return
-	}
-	doc, err := pathID(r, "doc")
-	if err != nil {
-		fail(err)
-		return
-	}
+func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request, mem rooms.Member, v docs.Viewer, doc int64) error {
 	version := 0
 	if q := r.URL.Query().Get("version"); q != "" {
+		var err error
 		if version, err = strconv.Atoi(q); err != nil || version < 1 {
-			fail(errs.Fieldf("version", "Phiên bản không hợp lệ.", "Invalid version."))
-			return
+			return errs.Fieldf("version", "Phiên bản không hợp lệ.", "Invalid version.")
 		}
 	}
-	mem, err := s.d.Rooms.Member(r.Context(), s.d.DB.Reader(), id, p)
+	ver, f, err := s.d.Docs.Open(r.Context(), v, mem.MeetingID, doc, version)
 	if err != nil {
-		fail(err)
-		return
-	}
-	v, err := s.viewer(r.Context(), mem)
-	if err != nil {
-		fail(err)
-		return
-	}
-	ver, f, err := s.d.Docs.Open(r.Context(), v, id, doc, version)
-	if err != nil {
-		fail(err)
-		return
+		return err
 	}
 	defer f.Close()
 	w.Header().Set("ETag", `"`+ver.SHA256+`"`)
@@ -259,6 +245,7 @@ func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request, p *aut
 	// ServeContent answers Range, If-Range, If-None-Match (from the ETag) and 416 itself, reading
 	// only the requested bytes from the file.
 	http.ServeContent(w, r, "", ver.UploadedAt, f)
+	return nil
 }
 
 // contentDisposition names the file for every browser: an ASCII fallback and the UTF-8 name
@@ -289,60 +276,37 @@ func rfc5987(s string) string {
 	return b.String()
 }
 
-func (s *Server) exportComments(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	fail := func(err error) { writeError(w, r, s.d.Log, err) }
-	id, err := pathID(r, "id")
-	if err != nil {
-		fail(err)
-		return
-	}
-	doc, err := pathID(r, "doc")
-	if err != nil {
-		fail(err)
-		return
-	}
-	mem, err := s.d.Rooms.Member(r.Context(), s.d.DB.Reader(), id, p)
-	if err != nil {
-		fail(err)
-		return
-	}
+// exportComments writes a draft's comments as CSV or, for a path ending in .pdf, as PDF.
+func (s *Server) exportComments(w http.ResponseWriter, r *http.Request, mem rooms.Member, v docs.Viewer, doc int64) error {
 	if !mem.CanPrepare() {
-		fail(errs.E(errs.Forbidden, "Chỉ thư ký và chủ trì xuất tổng hợp góp ý.", "Only the secretary and the chair export the comments."))
-		return
+		return errs.E(errs.Forbidden, "Chỉ thư ký và chủ trì xuất tổng hợp góp ý.", "Only the secretary and the chair export the comments.")
 	}
-	v, err := s.viewer(r.Context(), mem)
+	d, err := s.d.Docs.Get(r.Context(), v, mem.MeetingID, doc)
 	if err != nil {
-		fail(err)
-		return
+		return err
 	}
-	d, err := s.d.Docs.Get(r.Context(), v, id, doc)
+	cs, err := s.d.Docs.Comments(r.Context(), v, mem.MeetingID, doc)
 	if err != nil {
-		fail(err)
-		return
-	}
-	cs, err := s.d.Docs.Comments(r.Context(), v, id, doc)
-	if err != nil {
-		fail(err)
-		return
+		return err
 	}
 	if strings.HasSuffix(r.URL.Path, ".pdf") {
 		// Laid out in memory first (a few hundred KB with the font), so a failure is still a
 		// clean JSON error rather than a cut-off file.
 		var b bytes.Buffer
 		if err := docs.WriteCommentsPDF(&b, d, cs, time.Now()); err != nil {
-			fail(err)
-			return
+			return err
 		}
 		w.Header().Set("Content-Type", "application/pdf")
 		w.Header().Set("Content-Disposition", contentDisposition("attachment", "gop-y-"+d.Title+".pdf"))
-		w.Write(b.Bytes())
-		return
+		_, _ = w.Write(b.Bytes())
+		return nil
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", contentDisposition("attachment", "gop-y-"+d.Title+".csv"))
 	if err := docs.WriteCommentsCSV(w, d, cs); err != nil {
 		s.d.Log.Warn("export comments", "err", err)
 	}
+	return nil
 }
 
 // documentVersionForApproval lets approvals freeze a document version by its hash.

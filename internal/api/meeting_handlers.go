@@ -13,6 +13,9 @@ import (
 // created marks a handler result answered with 201 Created.
 type created struct{ v any }
 
+// written marks a handler that has written its own response.
+type written struct{}
+
 // meetingAction is a handler inside one meeting: the meeting's membership of the caller is
 // resolved (not_found for anyone who may not open it) before the action runs. It returns the
 // value to answer with (nil: 204 No Content).
@@ -31,9 +34,10 @@ func (s *Server) inMeeting(fn meetingAction) http.HandlerFunc {
 			return
 		}
 		v, err := fn(w, r, m, p)
-		switch {
+		switch _, done := v.(written); {
 		case err != nil:
 			writeError(w, r, s.d.Log, err)
+		case done:
 		case v == nil:
 			w.WriteHeader(http.StatusNoContent)
 		default:
