@@ -221,7 +221,7 @@ type MeetingSummary struct {
 // Mine lists the meetings p is invited to (once invitations are out) or organizes, soonest first
 // among those not over, then the rest.
 func (s *Service) Mine(ctx context.Context, p *auth.Principal) ([]MeetingSummary, error) {
-	orgs := p.RoleOrganizations()
+	orgs := p.SecretaryOrganizations()
 	args := []any{p.ID}
 	cond := `mp.user_id IS NOT NULL AND (m.status <> 'draft' OR mp.role IN ('chair', 'secretary'))`
 	if p.IsAdmin {

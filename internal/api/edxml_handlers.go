@@ -22,7 +22,7 @@ func (s *Server) exportEdXML(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return
 	}
 	e, err := s.d.Register.Get(r.Context(), id)
-	if err == nil && !p.IsSecretaryOf(e.OrganizationID) {
+	if err == nil && !keepsRegister(p, e.OrganizationID) {
 		err = errRegisterForbidden
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phonghop/phonghop/internal/auth"
+	"github.com/phonghop/phonghop/internal/directory"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/internal/store/storetest"
 )
@@ -132,6 +135,25 @@ func TestFilingApprovedMinutes(t *testing.T) {
 		}
 		if st, _ := e.sec.raw("POST", "/api/register/incoming", "application/xml", strings.NewReader("<khong-phai-edxml/>"), nil); st != 400 {
 			t.Fatalf("bad edxml: %d", st)
+		}
+		// A clerk (văn thư) of the body keeps the register but does not see its meetings.
+		if _, err := auth.NewService(db).CreateAccount(context.Background(), auth.NewAccount{User: directory.User{Username: "vanthu", FullName: "Văn thư", OrganizationID: e.org.ID},
+			Password: "mat-khau-vanthu", Roles: []auth.RoleGrant{{Role: auth.RoleClerk, OrganizationID: &e.org.ID}}}); err != nil {
+			t.Fatal(err)
+		}
+		clerk := e.login("vanthu", "mat-khau-vanthu")
+		var all struct{ Items []struct{ Symbol string } }
+		if st := clerk.do("GET", "/api/register/entries", nil, &all); st != 200 || len(all.Items) != 2 {
+			t.Fatalf("clerk reads the register: %d %+v", st, all)
+		}
+		if st := clerk.do("POST", "/api/register/entries", map[string]any{"organization_id": e.org.ID, "doc_type": "CV", "unit": "VP", "summary": "V/v chuẩn bị hội nghị", "signer": "B"}, &entry); st != 201 || entry.Symbol != "03/UBND-VP" {
+			t.Fatalf("clerk files a công văn: %d %+v", st, entry)
+		}
+		if st := clerk.do("GET", "/api/meetings", nil, &all); st != 200 || len(all.Items) != 0 {
+			t.Fatalf("clerk sees meetings: %d %+v", st, all)
+		}
+		if st := clerk.do("GET", e.path(""), nil, nil); st != 404 {
+			t.Fatalf("clerk opened the meeting: %d", st)
 		}
 		var list struct{ Items []struct{ Symbol string } }
 		if st := e.sec.do("GET", "/api/register/entries?q="+url.QueryEscape("giao ban"), nil, &list); st != 200 || len(list.Items) != 1 {

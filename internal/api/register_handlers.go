@@ -16,6 +16,12 @@ import (
 	"github.com/phonghop/phonghop/rooms"
 )
 
+// keepsRegister: the organization's clerk or secretary (or an administrator) reads and files
+// its register.
+func keepsRegister(p *auth.Principal, org int64) bool {
+	return p.IsClerkOf(org) || p.IsSecretaryOf(org)
+}
+
 var errRegisterForbidden = errs.E(errs.Forbidden, "Chỉ văn thư, thư ký của cơ quan hoặc quản trị viên được xem và vào sổ văn bản.", "Only the body's clerk or secretary, or an administrator, may read and file the register.")
 
 func (s *Server) registerRoutes() {
@@ -27,7 +33,7 @@ func (s *Server) registerRoutes() {
 	m.HandleFunc("GET /api/register/entries.csv", s.authed(s.searchRegister))
 	m.HandleFunc("POST /api/register/entries", s.authed(func(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 		f, err := body[register.Filing](s, w, r)
-		if err == nil && !p.IsSecretaryOf(f.OrganizationID) {
+		if err == nil && !keepsRegister(p, f.OrganizationID) {
 			err = errRegisterForbidden
 		}
 		if err == nil {
@@ -47,7 +53,7 @@ func (s *Server) registerRoutes() {
 			return
 		}
 		e, err := s.d.Register.Get(r.Context(), id)
-		if err == nil && !p.IsSecretaryOf(e.OrganizationID) {
+		if err == nil && !keepsRegister(p, e.OrganizationID) {
 			err = errRegisterForbidden
 		}
 		if err == nil && (e.SHA256 == "" || s.d.Docs == nil) {
@@ -75,7 +81,7 @@ func (s *Server) registerRoutes() {
 		if err == nil {
 			e, err = s.d.Register.Get(r.Context(), id)
 		}
-		if err == nil && !p.IsSecretaryOf(e.OrganizationID) {
+		if err == nil && !keepsRegister(p, e.OrganizationID) {
 			err = errRegisterForbidden
 		}
 		if err != nil {
@@ -106,7 +112,7 @@ func (s *Server) registerRoutes() {
 		if err == nil {
 			var e register.Entry
 			if e, err = s.d.Register.Get(r.Context(), id); err == nil {
-				if !p.IsSecretaryOf(e.OrganizationID) {
+				if !keepsRegister(p, e.OrganizationID) {
 					err = errRegisterForbidden
 				} else {
 					writeJSON(w, http.StatusOK, e)
@@ -169,7 +175,7 @@ func (s *Server) registerBook(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err == nil && org == 0 {
 		err = errs.Fieldf("organization_id", "Hãy chọn cơ quan.", "Choose the organization.")
 	}
-	if err == nil && !p.IsSecretaryOf(org) {
+	if err == nil && !keepsRegister(p, org) {
 		err = errRegisterForbidden
 	}
 	year, _ := strconv.Atoi(r.URL.Query().Get("year"))
@@ -215,7 +221,7 @@ func (s *Server) searchRegister(w http.ResponseWriter, r *http.Request, p *auth.
 		}
 	}
 	switch {
-	case org > 0 && !p.IsSecretaryOf(org):
+	case org > 0 && !keepsRegister(p, org):
 		writeError(w, r, s.d.Log, errRegisterForbidden)
 		return
 	case org > 0:

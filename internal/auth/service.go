@@ -46,6 +46,8 @@ type Role string
 const (
 	RoleAdmin     Role = "admin"
 	RoleSecretary Role = "secretary"
+	// RoleClerk (văn thư) keeps an organization's register of documents.
+	RoleClerk Role = "clerk"
 )
 
 // RoleGrant is a role, held over one organization (nil for admin).
@@ -75,6 +77,30 @@ func (p *Principal) IsSecretaryOf(orgID int64) bool {
 		}
 	}
 	return false
+}
+
+// IsClerkOf reports whether p keeps organization orgID's register (administrators do everywhere).
+func (p *Principal) IsClerkOf(orgID int64) bool {
+	if p.IsAdmin {
+		return true
+	}
+	for _, r := range p.Roles {
+		if r.Role == RoleClerk && r.OrganizationID != nil && *r.OrganizationID == orgID {
+			return true
+		}
+	}
+	return false
+}
+
+// SecretaryOrganizations lists the organizations whose meetings p prepares.
+func (p *Principal) SecretaryOrganizations() []int64 {
+	var out []int64
+	for _, r := range p.Roles {
+		if r.Role == RoleSecretary && r.OrganizationID != nil {
+			out = append(out, *r.OrganizationID)
+		}
+	}
+	return out
 }
 
 // RoleOrganizations lists the organizations in which p holds a role.
@@ -153,12 +179,12 @@ func (r RoleGrant) validate() error {
 		if r.OrganizationID != nil {
 			return errs.Fieldf("roles", "Vai trò quản trị không gắn với đơn vị.", "The admin role has no organization.")
 		}
-	case RoleSecretary:
+	case RoleSecretary, RoleClerk:
 		if r.OrganizationID == nil {
-			return errs.Fieldf("roles", "Vai trò thư ký cần một đơn vị.", "The secretary role needs an organization.")
+			return errs.Fieldf("roles", "Vai trò thư ký hoặc văn thư cần một đơn vị.", "The secretary and clerk roles need an organization.")
 		}
 	default:
-		return errs.Fieldf("roles", "Vai trò không hợp lệ (admin, secretary).", "Invalid role (admin, secretary).")
+		return errs.Fieldf("roles", "Vai trò không hợp lệ (admin, secretary, clerk).", "Invalid role (admin, secretary, clerk).")
 	}
 	return nil
 }

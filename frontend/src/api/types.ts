@@ -4,7 +4,7 @@ export type Level = 'province' | 'department' | 'district' | 'commune';
 export const LEVELS: readonly Level[] = ['province', 'department', 'district', 'commune'];
 
 export interface Role {
-  role: 'admin' | 'secretary';
+  role: 'admin' | 'secretary' | 'clerk';
   organization_id: number | null;
 }
 

@@ -1,6 +1,8 @@
 // Strings of the register screens. Vietnamese first.
 export const registerVi = {
   'nav.register': 'Sổ văn bản',
+  'users.roleClerk': 'Văn thư của đơn vị công tác',
+  'users.clerkOf': 'Văn thư — {org}',
   'reg.title': 'Sổ văn bản đi',
   'reg.subtitle': 'Theo Nghị định 30/2020/NĐ-CP: số đánh liên tục từ 01 trong năm',
   'reg.search': 'Tìm theo số, ký hiệu hoặc trích yếu',
@@ -41,6 +43,8 @@ export const registerVi = {
 
 export const registerEn: Record<keyof typeof registerVi, string> = {
   'nav.register': 'Register',
+  'users.roleClerk': 'Clerk of their organization',
+  'users.clerkOf': 'Clerk — {org}',
   'reg.title': 'Register of outgoing documents',
   'reg.subtitle': 'Decree 30/2020/NĐ-CP: numbered from 01 each year, without gaps',
   'reg.search': 'Search by number, symbol or summary',

@@ -14,7 +14,7 @@ import { orgOptions } from './orgTree';
 
 const FIELDS = ['username', 'password', 'full_name', 'title', 'organization_id', 'roles'] as const;
 
-type RoleChoice = 'none' | 'secretary' | 'admin';
+type RoleChoice = 'none' | 'secretary' | 'clerk' | 'admin';
 
 export function UsersSection() {
   const [orgs, setOrgs] = useState<Organization[]>([]);
@@ -39,6 +39,8 @@ export function UsersSection() {
     return roles.map((r, i) =>
       r.role === 'admin' ? (
         <span key={i} class="badge badge-navy">{t('users.admin')}</span>
+      ) : r.role === 'clerk' ? (
+        <span key={i} class="badge">{t('users.clerkOf', { org: orgName(r.organization_id) })}</span>
       ) : (
         <span key={i} class="badge badge-red">{t('users.secretaryOf', { org: orgName(r.organization_id) })}</span>
       ),
@@ -121,7 +123,7 @@ function CreateUser({ orgs, onCreated }: { orgs: Organization[]; onCreated: () =
     e.preventDefault();
     const organization_id = Number(orgId) || 0;
     const roles: Role[] =
-      role === 'admin' ? [{ role: 'admin', organization_id: null }] : role === 'secretary' ? [{ role: 'secretary', organization_id }] : [];
+      role === 'admin' ? [{ role: 'admin', organization_id: null }] : role === 'none' ? [] : [{ role, organization_id }];
     const ok = await form.submit(async () => {
       const u = await users.create({ username: username.trim(), password, full_name: fullName.trim(), title: title.trim(), organization_id, roles });
       toast(t('users.created', { name: u.full_name }));
@@ -183,6 +185,7 @@ function CreateUser({ orgs, onCreated }: { orgs: Organization[]; onCreated: () =
         options={[
           { value: 'none', label: t('users.roleNone') },
           { value: 'secretary', label: t('users.roleSecretary') },
+          { value: 'clerk', label: t('users.roleClerk') },
           { value: 'admin', label: t('users.roleAdmin') },
         ]}
         error={form.fieldError('roles')}
