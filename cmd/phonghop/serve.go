@@ -24,6 +24,7 @@ import (
 	"github.com/phonghop/phonghop/internal/events"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/rooms"
+	"github.com/phonghop/phonghop/sfu"
 )
 
 // migrations lists every component's schema in dependency order.
@@ -45,6 +46,7 @@ type Server struct {
 	Rooms  *rooms.Service
 	Agenda *agenda.Agenda
 	Docs   *docs.Service
+	SFU    *sfu.Server
 
 	api      *api.Server
 	http     *http.Server
@@ -116,8 +118,21 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	if err != nil {
 		return nil, err
 	}
+	mediaKey, err := s.Auth.SecretKey(ctx, "media", 32)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := auth.NewTokenSigner(mediaKey)
+	if err != nil {
+		return nil, err
+	}
+	s.SFU = sfu.New(sfu.Options{UDPPort: cfg.RTC.UDPPort, PublicIP: cfg.RTC.PublicIP, Logger: s.Log}, tokens, s.Bus)
+	if err := s.SFU.Start(); err != nil {
+		return nil, fmt.Errorf("media: %w", err)
+	}
 	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy}, api.Deps{
-		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Signer: signer, Log: s.Log,
+		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Signer: signer, Media: tokens, Log: s.Log,
+		Extra: map[string]http.Handler{"/rtc": s.SFU.Handler()},
 	})
 	if s.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
@@ -187,6 +202,11 @@ func (s *Server) Close() {
 		_ = s.http.Shutdown(ctx)
 		cancel()
 		<-s.done
+	}
+	if s.SFU != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = s.SFU.Shutdown(ctx)
+		cancel()
 	}
 	if s.Bus != nil {
 		s.Bus.Close()

@@ -47,6 +47,8 @@ type Deps struct {
 	Register  *register.Register
 	// Signer signs filed documents; nil files them unsigned.
 	Signer *docs.Signer
+	// Media signs join tokens for the media server; nil turns the media token route off.
+	Media *auth.TokenSigner
 	// DocumentVersion finds a document version of a meeting for an approval request (from package
 	// docs); nil until documents are wired in.
 	DocumentVersion func(ctx context.Context, m rooms.Member, versionID int64) (*rooms.DocumentVersion, error)

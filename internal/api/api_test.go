@@ -33,6 +33,7 @@ type env struct {
 	srv   *httptest.Server
 	org   directory.Organization
 	clock *time.Time
+	media *auth.TokenSigner
 }
 
 func newEnv(t *testing.T, db *store.DB) *env {
@@ -67,8 +68,13 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	media, err := auth.NewTokenSigner([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.media = media
 	e.srv = httptest.NewServer(api.New(api.Config{}, api.Deps{DB: db, Bus: b, Auth: a, Directory: d,
-		Rooms: rooms.New(db, log, b, nil), Agenda: agenda.New(db, log), Docs: docs.New(db, log, blobs, 1<<20), Register: register.New(db), Signer: signer, Log: slog.New(slog.DiscardHandler)}))
+		Rooms: rooms.New(db, log, b, nil), Agenda: agenda.New(db, log), Docs: docs.New(db, log, blobs, 1<<20), Register: register.New(db), Signer: signer, Media: media, Log: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(e.srv.Close)
 	return e
 }

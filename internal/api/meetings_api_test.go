@@ -286,3 +286,29 @@ func TestVoteOverAPI(t *testing.T) {
 		}
 	})
 }
+
+// Join tokens for the media room follow the meeting role.
+func TestMediaToken(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		e := newMeetingEnv(t, db)
+		e.sec.do("POST", e.path("/transition"), map[string]string{"action": "schedule"}, nil)
+		var out struct{ Token string }
+		if st := e.outsider.do("POST", e.path("/media-token"), nil, &out); st != 404 {
+			t.Fatalf("outsider got a token: %d", st)
+		}
+		for _, c := range []struct {
+			who        *client
+			publishes  bool
+			startMuted bool
+			selfUnmute bool
+		}{{e.chair, true, false, true}, {e.delegate, true, true, false}} {
+			if st := c.who.do("POST", e.path("/media-token"), nil, &out); st != 200 {
+				t.Fatalf("token: %d", st)
+			}
+			g, err := e.media.Verify(out.Token)
+			if err != nil || g.Room != fmt.Sprintf("meeting-%d", e.meeting) || g.CanPublish("audio") != c.publishes || g.StartMuted != c.startMuted || g.SelfUnmute != c.selfUnmute || !g.Subscribe {
+				t.Fatalf("grant %+v (%v)", g, err)
+			}
+		}
+	})
+}

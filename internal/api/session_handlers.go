@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/phonghop/phonghop/internal/auth"
 	"github.com/phonghop/phonghop/internal/errs"
@@ -63,6 +64,17 @@ func (s *Server) sessionRoutes() {
 		return nil, errRouteNotFound
 	}))
 
+	m.HandleFunc("POST /api/meetings/{id}/media-token", act(func(w http.ResponseWriter, r *http.Request, mem rooms.Member, p *auth.Principal) (any, error) {
+		if s.d.Media == nil {
+			return nil, errs.E(errs.Unavailable, "Máy chủ hội nghị truyền hình chưa bật.", "The media server is not running.")
+		}
+		g := mediaGrant(mem, p)
+		token, err := s.d.Media.Sign(g, 2*time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"token": token, "url": "/rtc", "grant": g}, nil
+	}))
 	m.HandleFunc("GET /api/meetings/{id}/floor", act(func(w http.ResponseWriter, r *http.Request, mem rooms.Member, p *auth.Principal) (any, error) {
 		fs, err := s.d.Rooms.Floor(r.Context(), mem)
 		return items(fs), err
@@ -144,4 +156,18 @@ func (s *Server) sessionRoutes() {
 		}
 		return s.d.Rooms.Decide(r.Context(), mem, id, in.Approve, in.Comment)
 	}))
+}
+
+// mediaGrant is what a member may do in the meeting's media room: the chair and secretary speak
+// freely; delegates and operators publish but join muted and cannot unmute themselves after the
+// chair muted them (the floor unmutes them); guests only watch and listen.
+func mediaGrant(m rooms.Member, p *auth.Principal) auth.MediaGrant {
+	g := auth.MediaGrant{Room: rooms.MediaRoom(m.MeetingID), Identity: "user-" + strconv.FormatInt(p.ID, 10), Name: p.FullName, Subscribe: true}
+	switch m.Role {
+	case rooms.RoleChair, rooms.RoleSecretary, "":
+		g.Publish, g.SelfUnmute = []string{"audio", "video", "screen"}, true
+	case rooms.RoleDelegate, rooms.RoleOperator:
+		g.Publish, g.StartMuted = []string{"audio", "video"}, true
+	}
+	return g
 }
