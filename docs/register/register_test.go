@@ -155,3 +155,46 @@ func BenchmarkFiling(b *testing.B) {
 		})
 	}
 }
+
+// TestThousandConcurrentFilings is the decree's promise at the size the register must hold:
+// 1,000 filings racing into one register take exactly 1..1000, none twice, none skipped.
+func TestThousandConcurrentFilings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,000 filings")
+	}
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		reg, org, clerk := setup(t, db)
+		const n, workers = 1000, 16
+		seen := make([]int, n+1)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := w; i < n; i += workers {
+					e, err := reg.File(ctx, clerk, register.Filing{OrganizationID: org.ID, DocType: "TB", DocDate: "2026-11-22",
+						Summary: "Thông báo kết luận", Signer: "Đỗ Minh Tuấn"}, nil)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					if e.Number >= 1 && e.Number <= n {
+						seen[e.Number]++
+					} else {
+						t.Errorf("number %d out of 1..%d", e.Number, n)
+					}
+					mu.Unlock()
+				}
+			}(w)
+		}
+		wg.Wait()
+		for x := 1; x <= n; x++ {
+			if seen[x] != 1 {
+				t.Fatalf("number %d taken %d times", x, seen[x])
+			}
+		}
+	})
+}
