@@ -188,10 +188,26 @@ func (r *room) join(g auth.MediaGrant, conn *websocket.Conn) (*participant, erro
 	if spot != "" {
 		p.send(Message{Type: "spotlight", Identity: spot})
 	}
-	if g.StartMuted {
-		p.send(Message{Type: "muted", Identity: g.Identity, Kind: "audio", Muted: true, By: "room"})
-	}
 	r.broadcast(p, Message{Type: "participant_joined", Identity: g.Identity, Name: g.Name})
+	if g.StartMuted {
+		r.broadcast(nil, Message{Type: "muted", Identity: g.Identity, Kind: "audio", Muted: true, By: "room"})
+	}
+	// Newcomers learn who is muted now.
+	r.mu.Lock()
+	var mutedNow []string
+	for id, o := range r.participants {
+		if o != p {
+			o.mu.Lock()
+			if o.chairMuted["audio"] || o.selfMuted["audio"] {
+				mutedNow = append(mutedNow, id)
+			}
+			o.mu.Unlock()
+		}
+	}
+	r.mu.Unlock()
+	for _, id := range mutedNow {
+		p.send(Message{Type: "muted", Identity: id, Kind: "audio", Muted: true})
+	}
 	p.negotiate()
 	return p, nil
 }
@@ -201,11 +217,14 @@ func (r *room) attach(t *published, sub *participant) {
 	if t.owner == sub {
 		return
 	}
-	sender, err := sub.pc.AddTrack(t.local)
+	// A transceiver of its own: AddTrack would reuse the subscriber's receive slot of the same
+	// kind, and the subscriber's own camera or microphone would then have nowhere to go.
+	tr, err := sub.pc.AddTransceiverFromTrack(t.local, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 	if err != nil {
 		r.s.log.Warn("sfu: add track", "room", r.name, "to", sub.grant.Identity, "err", err)
 		return
 	}
+	sender := tr.Sender()
 	t.senders[sub] = sender
 	go func() { // RTCP from the subscriber: NACKs are answered by the interceptors; PLIs go upstream.
 		buf := make([]byte, 1500)
@@ -370,6 +389,22 @@ func (r *room) apply(c Command) {
 		}
 		p.mu.Unlock()
 		r.broadcast(nil, Message{Type: "muted", Identity: c.Identity, Kind: "audio", Muted: c.Type == "mute", By: "chair"})
+	case "mute_all":
+		// Everyone but the one who asked (the chair) is muted.
+		r.mu.Lock()
+		var ps []*participant
+		for id, q := range r.participants {
+			if id != c.Identity {
+				ps = append(ps, q)
+			}
+		}
+		r.mu.Unlock()
+		for _, q := range ps {
+			q.mu.Lock()
+			q.chairMuted["audio"] = true
+			q.mu.Unlock()
+			r.broadcast(nil, Message{Type: "muted", Identity: q.grant.Identity, Kind: "audio", Muted: true, By: "chair"})
+		}
 	case "spotlight":
 		r.mu.Lock()
 		r.spotlight = c.Identity

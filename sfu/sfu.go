@@ -125,7 +125,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Command is what the room service sends on bus.MediaCommands(room).
 type Command struct {
-	Type     string `json:"type"` // mute, unmute, spotlight, remove, end
+	Type     string `json:"type"` // mute, unmute, mute_all (all but Identity), spotlight, remove, end
 	Identity string `json:"identity,omitempty"`
 }
 

@@ -42,6 +42,8 @@ type RTCConfig struct {
 	UDPPort  int    // one UDP port for all media (ICE UDP mux)
 	TCPPort  int    // ICE over TCP fallback; 0 turns it off
 	PublicIP string // announced instead of local addresses behind 1:1 NAT
+	// Loopback keeps media on 127.0.0.1 only: a single-machine trial, and the browser tests.
+	Loopback bool
 }
 
 type LogConfig struct {
@@ -68,6 +70,7 @@ var envVars = []struct{ name, help string }{
 	{"PHONGHOP_RTC_UDP_PORT", "UDP port for all media (default 7882)"},
 	{"PHONGHOP_RTC_TCP_PORT", "TCP port for media when UDP is blocked (default 7881, 0 = off)"},
 	{"PHONGHOP_RTC_PUBLIC_IP", "public IP announced for media behind 1:1 NAT"},
+	{"PHONGHOP_RTC_LOOPBACK", "true keeps media on 127.0.0.1 (browser and media on this machine only)"},
 	{"PHONGHOP_LOG_LEVEL", "debug, info, warn or error (default info)"},
 	{"PHONGHOP_LOG_FORMAT", "text or json (default text)"},
 	{"PHONGHOP_SECURE_COOKIES", "true when served over HTTPS"},
@@ -108,6 +111,8 @@ func (c *Config) fromEnv(environ []string) error {
 			c.RTC.TCPPort, err = strconv.Atoi(v)
 		case "PHONGHOP_RTC_PUBLIC_IP":
 			c.RTC.PublicIP = v
+		case "PHONGHOP_RTC_LOOPBACK":
+			c.RTC.Loopback, err = strconv.ParseBool(v)
 		case "PHONGHOP_LOG_LEVEL":
 			c.Log.Level = v
 		case "PHONGHOP_LOG_FORMAT":

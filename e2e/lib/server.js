@@ -64,6 +64,7 @@ export async function startServer({ name, timeoutMs = 30_000 }) {
       PHONGHOP_HTTP_ADDR: `127.0.0.1:${port}`,
       PHONGHOP_RTC_UDP_PORT: String(udpPort),
       PHONGHOP_RTC_TCP_PORT: '0',
+      PHONGHOP_RTC_LOOPBACK: 'true',
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -15,6 +15,7 @@ import { ParticipantsTab } from './ParticipantsTab';
 import { RecordTab } from './RecordTab';
 import { extraTabs, type MeetingTab } from './tabs';
 import { formatWhen, useMeeting } from './useMeeting';
+import { VideoTab } from './VideoTab';
 import { VotesTab } from './VotesTab';
 
 const ACTIONS: Record<MeetingStatus, string[]> = {
@@ -35,6 +36,7 @@ const TABS: MeetingTab[] = [
   { key: 'participants', label: 'tab.participants', render: (s) => <ParticipantsTab snap={s} /> },
   { key: 'documents', label: 'tab.documents', render: (s, st) => <DocumentsTab snap={s} version={st.versions.documents} /> },
   { key: 'votes', label: 'tab.votes', render: (s, st) => <VotesTab snap={s} version={st.versions.votes} turnout={st.turnout} /> },
+  { key: 'video', label: 'tab.video', render: (s) => <VideoTab snap={s} /> },
   { key: 'floor', label: 'tab.floor', render: (s, st) => <FloorTab snap={s} version={st.versions.floor} /> },
   { key: 'minutes', label: 'tab.minutes', render: (s, st) => <RecordTab snap={s} kind="minutes" version={st.versions.records} />, visible: notGuest },
   { key: 'conclusion', label: 'tab.conclusion', render: (s, st) => <RecordTab snap={s} kind="conclusion" version={st.versions.records} />, visible: notGuest },
