@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -221,5 +222,41 @@ func TestBallotsSurviveKill(t *testing.T) {
 			}
 			t.Logf("%d of %d ballots acknowledged before SIGKILL; %d counted after restart", len(acked), voters, vote.Turnout)
 		})
+	}
+}
+
+// `phonghop verify` passes on a register that was filed through the API and fails, naming the
+// entry, once the filed file is changed on disk.
+func TestVerifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"PHONGHOP_DATA_DIR=" + dir, "PHONGHOP_RTC_UDP_PORT=0", "PHONGHOP_RTC_LOOPBACK=true"}
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	srv := startChild(t, env, addr)
+	sec := login(t, srv.base, "thuky", DemoPassword)
+	var orgs struct{ Items []struct{ ID int64 } }
+	sec.must("GET", "/api/me/organizations", nil, &orgs, 200)
+	var e struct{ ID int64 }
+	for i := 0; i < 3; i++ {
+		sec.must("POST", "/api/register/entries", map[string]any{"organization_id": orgs.Items[0].ID, "doc_type": "TB", "summary": fmt.Sprintf("Thông báo %d", i), "signer": "A"}, &e, 201)
+	}
+	_ = srv.cmd.Process.Kill()
+	_ = srv.cmd.Wait()
+
+	t.Setenv("PHONGHOP_DATA_DIR", dir)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"verify"}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "intact") {
+		t.Fatalf("verify on an intact register: %v\n%s", err, out.String())
+	}
+	db, err := openStorage(context.Background(), Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.ExecContext(context.Background(), `UPDATE register_entries SET signer = 'B' WHERE number = 2`)
+	db.Close()
+	out.Reset()
+	if err := run(context.Background(), []string{"verify"}, &out, io.Discard); err == nil || !strings.Contains(out.String(), "BROKEN") || !strings.Contains(out.String(), "02/TB-") {
+		t.Fatalf("verify on a changed register: %v\n%s", err, out.String())
 	}
 }

@@ -23,6 +23,7 @@ var commands = map[string]command{
 	"migrate": {"apply database migrations and exit", runMigrate},
 	"demo":    {"seed a demo province with meeting points and users", runDemo},
 	"user":    {"manage accounts: user add | user passwd", runUser},
+	"verify":  {"check the document registers' hash chains and filed files", runVerify},
 }
 
 func usage(w io.Writer) {

@@ -210,8 +210,12 @@ func (r *Register) File(ctx context.Context, userID int64, f Filing, fn func(tx 
 			if err := fn(tx, e); err != nil {
 				return err
 			}
-			e, err = get(ctx, tx, e.ID) // fn may have attached the file
 		}
+		// Sealed last, once fn may have attached the file.
+		if err := seal(ctx, tx, e.ID); err != nil {
+			return err
+		}
+		e, err = get(ctx, tx, e.ID)
 		return err
 	})
 	return e, err
