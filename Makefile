@@ -42,8 +42,8 @@ test: lint test-go e2e
 # loopback-only Pion settings: no packet can reach another address.
 NETNS := $(if $(filter 0,$(shell id -u)),unshare -n,unshare -rn)
 test-go:
-	$(GO) test $(GOFLAGS_TEST) $$($(GO) list ./... | grep -v '/sfu')
-	$(NETNS) sh -c 'ip link set lo up && exec $(GO) test $(GOFLAGS_TEST) ./sfu/...'
+	$(GO) test $(GOFLAGS_TEST) $$($(GO) list ./... | grep -Ev '/(sfu|loadtest)')
+	$(NETNS) sh -c 'ip link set lo up && exec $(GO) test $(GOFLAGS_TEST) ./sfu/... ./loadtest/...'
 
 test-frontend: frontend-deps
 	cd frontend && npm run check

@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/phonghop/phonghop/loadtest"
 )
 
 type command struct {
@@ -24,6 +26,9 @@ var commands = map[string]command{
 	"demo":    {"seed a demo province with meeting points and users", runDemo},
 	"user":    {"manage accounts: user add | user passwd", runUser},
 	"verify":  {"check the document registers' hash chains and filed files", runVerify},
+	"loadtest": {"simulate meeting points against an in-process media server and report (run it inside a loopback-only network namespace)", func(ctx context.Context, args []string, stdout, _ io.Writer) error {
+		return loadtest.Main(ctx, args, stdout)
+	}},
 }
 
 func usage(w io.Writer) {
