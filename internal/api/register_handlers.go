@@ -29,6 +29,7 @@ func (s *Server) registerRoutes() {
 		return
 	}
 	m := s.mux
+	s.deliveryRoutes()
 	m.HandleFunc("GET /api/register/entries", s.authed(s.searchRegister))
 	m.HandleFunc("GET /api/register/entries.csv", s.authed(s.searchRegister))
 	m.HandleFunc("POST /api/register/entries", s.authed(func(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
