@@ -121,20 +121,8 @@ func printDemoLogins(w io.Writer) {
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	fs := newFlagSet("demo [flags]", "Seeds the demo province (organizations, meeting points, users) into the database.\n"+
-		"Does nothing when the demo province is already there.", stderr)
-	cfg.storageFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	db, err := openStorage(ctx, cfg)
+	_, db, err := storageCommand(ctx, args, stderr, "demo [flags]", "Seeds the demo province (organizations, meeting points, users) into the database.\n"+
+		"Does nothing when the demo province is already there.")
 	if err != nil {
 		return err
 	}

@@ -247,25 +247,32 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	fs := newFlagSet("migrate [flags]", "Applies the database migrations embedded in this binary, then exits.", stderr)
-	cfg.storageFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	db, err := openStorage(ctx, cfg)
+	_, db, err := storageCommand(ctx, args, stderr, "migrate [flags]", "Applies the database migrations embedded in this binary, then exits.")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	fmt.Fprintln(stdout, "phonghop: database is up to date")
 	return nil
+}
+
+// storageCommand is the start of every tool that works on the database: configuration from the
+// environment, the storage flags, validation, then the migrated database.
+func storageCommand(ctx context.Context, args []string, stderr io.Writer, name, help string) (Config, *store.DB, error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return cfg, nil, err
+	}
+	fs := newFlagSet(name, help, stderr)
+	cfg.storageFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return cfg, nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, nil, err
+	}
+	db, err := openStorage(ctx, cfg)
+	return cfg, db, err
 }
 
 // loadSigner reads the configured signing certificate, or keeps a self-signed one in the data

@@ -16,19 +16,7 @@ var errTampered = errors.New("the register does not verify")
 
 // runVerify checks every register's hash chain and every filed file's SHA-256.
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	fs := newFlagSet("verify [flags]", "Checks the document registers: numbering, the hash chain of entries, and every filed file's SHA-256.", stderr)
-	cfg.storageFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	db, err := openStorage(ctx, cfg)
+	cfg, db, err := storageCommand(ctx, args, stderr, "verify [flags]", "Checks the document registers: numbering, the hash chain of entries, and every filed file's SHA-256.")
 	if err != nil {
 		return err
 	}
