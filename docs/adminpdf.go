@@ -163,6 +163,7 @@ func renderAdmin(d AdminDocument) (*pdfDoc, error) {
 // BookLine is one entry of the printed register book.
 type BookLine struct {
 	Symbol, Date, Summary, Signer, Recipients, ArchiveUnit, Notes string
+	SentOn, ReceivedBy                                            string // ngày chuyển, ký nhận
 	Copies                                                        int
 }
 
@@ -186,6 +187,9 @@ func WriteRegisterBookPDF(w io.Writer, agency, title string, lines []BookLine) e
 		p.text("Người ký: "+l.Signer, 10, margin+indent)
 		if l.Recipients != "" {
 			p.text("Nơi nhận: "+strings.ReplaceAll(l.Recipients, "\n", " "), 10, margin+indent)
+		}
+		if l.SentOn != "" {
+			p.text("Ngày chuyển: "+l.SentOn+"   Ký nhận: "+l.ReceivedBy, 10, margin+indent)
 		}
 		if l.ArchiveUnit != "" || l.Notes != "" {
 			p.text("Đơn vị, người nhận bản lưu: "+l.ArchiveUnit+"   Ghi chú: "+l.Notes, 10, margin+indent)

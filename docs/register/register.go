@@ -81,6 +81,8 @@ type Entry struct {
 	CorrectsID     *int64    `json:"corrects_id"`
 	FiledBy        int64     `json:"filed_by"`
 	FiledAt        time.Time `json:"filed_at"`
+	// Deliveries (ngày chuyển, ký nhận) are filled by Search; they are not part of the entry's hash.
+	Deliveries []Delivery `json:"deliveries,omitempty"`
 }
 
 // Filing is what the clerk or secretary files.
@@ -307,7 +309,43 @@ func (r *Register) Search(ctx context.Context, q Query) ([]Entry, error) {
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, r.attachDeliveries(ctx, out)
+}
+
+// attachDeliveries loads the hand-overs of many entries with one query per 500 entries.
+func (r *Register) attachDeliveries(ctx context.Context, entries []Entry) error {
+	at := map[int64]int{}
+	for i, e := range entries {
+		at[e.ID] = i
+	}
+	for start := 0; start < len(entries); start += 500 {
+		chunk := entries[start:min(len(entries), start+500)]
+		args := make([]any, len(chunk))
+		for i, e := range chunk {
+			args[i] = e.ID
+		}
+		rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, entry_id, sent_on, received_by, recorded_by, recorded_at FROM register_deliveries
+			WHERE entry_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+`) ORDER BY id`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var d Delivery
+			var t store.Time
+			if err := rows.Scan(&d.ID, &d.EntryID, &d.SentOn, &d.ReceivedBy, &d.RecordedBy, &t); err != nil {
+				rows.Close()
+				return err
+			}
+			d.RecordedAt = t.Time
+			e := &entries[at[d.EntryID]]
+			e.Deliveries = append(e.Deliveries, d)
+		}
+		rows.Close()
+	}
+	return nil
 }
 
 // FileOnce files an entry unless one with the same source is already in the register (filing an

@@ -218,6 +218,9 @@ describe('meetings and the session', () => {
     // The entry's page shows the signature checked on the server.
     await row.getByRole('link', { name: '01/BB-UBND' }).click();
     await sec.getByTestId('signature-status').getByText(/Hợp lệ/).waitFor();
+    await sec.getByLabel('Người ký nhận').fill('Văn phòng Tỉnh ủy');
+    await sec.getByRole('button', { name: 'Ghi chuyển văn bản' }).click();
+    await sec.getByTestId('handovers').getByText(/Văn phòng Tỉnh ủy/).waitFor();
     await screenshot(sec, 'register-entry');
     // Its edXML package, read back on the incoming page.
     const pkg = await (await sec.request.get(`${server.url}${await sec.getByTestId('edxml-export').getAttribute('href')}`)).body();

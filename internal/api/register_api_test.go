@@ -106,8 +106,11 @@ func TestFilingApprovedMinutes(t *testing.T) {
 		if st := e.sec.do("GET", fmt.Sprintf("/api/register/entries/%d/signature", filed), nil, &sig); st != 200 || !sig.Signed || !sig.Valid || !sig.Whole {
 			t.Fatalf("signature status: %d %+v", st, sig)
 		}
+		if st := e.sec.do("POST", fmt.Sprintf("/api/register/entries/%d/deliveries", filed), map[string]any{"sent_on": time.Now().In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02"), "received_by": "Văn phòng Tỉnh ủy (Trần Văn Nhận)"}, nil); st != 201 {
+			t.Fatalf("hand-over: %d", st)
+		}
 		st, book := e.sec.raw("GET", fmt.Sprintf("/api/register/book.pdf?organization_id=%d&year=%d", e.org.ID, time.Now().Year()), "", nil, nil)
-		if st != 200 || !strings.Contains(pdfText(t, book), "01/BB-UBND") {
+		if st != 200 || !strings.Contains(pdfText(t, book), "01/BB-UBND") || !strings.Contains(pdfText(t, book), "Ký nhận: Văn phòng Tỉnh ủy") {
 			t.Fatalf("register book: %d %d bytes", st, len(book))
 		}
 		// edXML: export the entry with its signed PDF, and read it back as an incoming document.
@@ -163,7 +166,7 @@ func TestFilingApprovedMinutes(t *testing.T) {
 			t.Fatalf("a delegate read the register: %d", st)
 		}
 		st, csv := e.sec.raw("GET", "/api/register/entries.csv", "", nil, nil)
-		if st != 200 || !bytes.HasPrefix(csv, []byte("\ufeff")) || !strings.Contains(string(csv), "01/BB-UBND") || !strings.Contains(string(csv), "Số, ký hiệu văn bản") {
+		if st != 200 || !bytes.HasPrefix(csv, []byte("\ufeff")) || !strings.Contains(string(csv), "01/BB-UBND") || !strings.Contains(string(csv), "Số, ký hiệu văn bản") || !strings.Contains(string(csv), "Trần Văn Nhận") {
 			t.Fatalf("csv: %d %q", st, csv)
 		}
 	})

@@ -197,8 +197,9 @@ func (s *Server) registerBook(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	}
 	lines := make([]docs.BookLine, 0, len(entries))
 	for _, e := range entries {
+		sent, received := handovers(e)
 		lines = append(lines, docs.BookLine{Symbol: e.Symbol, Date: e.DocDate, Summary: e.DocTypeName + " " + e.Summary, Signer: e.Signer,
-			Recipients: e.Recipients, ArchiveUnit: e.ArchiveUnit, Notes: e.Notes, Copies: e.Copies})
+			Recipients: e.Recipients, ArchiveUnit: e.ArchiveUnit, Notes: e.Notes, Copies: e.Copies, SentOn: sent, ReceivedBy: received})
 	}
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", contentDisposition("inline", fmt.Sprintf("so-van-ban-di-%d.pdf", year)))
@@ -249,10 +250,20 @@ func (s *Server) searchRegister(w http.ResponseWriter, r *http.Request, p *auth.
 	_, _ = w.Write([]byte("\ufeff"))
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tên loại và trích yếu nội dung", "Người ký", "Nơi nhận",
-		"Đơn vị, người nhận bản lưu", "Số lượng bản", "Ghi chú", "SHA-256"})
+		"Đơn vị, người nhận bản lưu", "Số lượng bản", "Ngày chuyển", "Ký nhận", "Ghi chú", "SHA-256"})
 	for _, e := range entries {
+		sent, received := handovers(e)
 		_ = cw.Write([]string{e.Symbol, e.DocDate, e.DocTypeName + " " + e.Summary, e.Signer, e.Recipients, e.ArchiveUnit,
-			strconv.Itoa(e.Copies), e.Notes, e.SHA256})
+			strconv.Itoa(e.Copies), sent, received, e.Notes, e.SHA256})
 	}
 	cw.Flush()
+}
+
+// handovers writes an entry's hand-overs as the book's "ngày chuyển" and "ký nhận" columns.
+func handovers(e register.Entry) (sent, received string) {
+	var ss, rs []string
+	for _, d := range e.Deliveries {
+		ss, rs = append(ss, d.SentOn), append(rs, d.ReceivedBy)
+	}
+	return strings.Join(ss, "; "), strings.Join(rs, "; ")
 }

@@ -22,6 +22,7 @@ export interface RegisterEntry {
   meeting_id: number | null;
   corrects_id: number | null;
   filed_at: string;
+  deliveries?: { sent_on: string; received_by: string }[];
 }
 
 export interface RegisterQuery {
@@ -66,6 +67,8 @@ export interface IncomingDoc {
 
 export const registerApi = {
   get: (id: number) => api.get<RegisterEntry>(`/api/register/entries/${id}`),
+  deliveries: (id: number) => api.get<{ items: { sent_on: string; received_by: string }[] }>(`/api/register/entries/${id}/deliveries`).then((r) => r.items ?? []),
+  deliver: (id: number, sent_on: string, received_by: string) => api.post(`/api/register/entries/${id}/deliveries`, { sent_on, received_by }),
   signature: (id: number) => api.get<SignatureInfo>(`/api/register/entries/${id}/signature`),
   fileUrl: (id: number) => `/api/register/entries/${id}/file`,
   edxmlUrl: (id: number) => `/api/register/entries/${id}/edxml`,

@@ -39,6 +39,10 @@ export const registerVi = {
   'reg.importFile': 'Tệp edXML',
   'reg.attachments': 'Tệp đính kèm',
   'reg.sender': 'Cơ quan gửi',
+  'reg.handover': 'Ngày chuyển, ký nhận',
+  'reg.sentOn': 'Ngày chuyển',
+  'reg.receivedBy': 'Người ký nhận',
+  'reg.recordHandover': 'Ghi chuyển văn bản',
 } as const;
 
 export const registerEn: Record<keyof typeof registerVi, string> = {
@@ -81,4 +85,8 @@ export const registerEn: Record<keyof typeof registerVi, string> = {
   'reg.importFile': 'edXML file',
   'reg.attachments': 'Attachments',
   'reg.sender': 'Sent by',
+  'reg.handover': 'Handed over, received by',
+  'reg.sentOn': 'Handed over on',
+  'reg.receivedBy': 'Received by',
+  'reg.recordHandover': 'Record hand-over',
 };

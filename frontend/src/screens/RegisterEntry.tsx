@@ -3,6 +3,7 @@ import { csrf, errorText } from '../api/client';
 import { registerApi, type IncomingDoc, type RegisterEntry, type SignatureInfo } from '../api/register';
 import { PageHeader } from '../components/Layout';
 import { ErrorBox, Loading } from '../components/Status';
+import { toast } from '../components/Toast';
 import { t } from '../i18n';
 
 /** One filed document: its register columns, its signed PDF, the SHA-256 and the signature check. */
@@ -10,7 +11,12 @@ export function RegisterEntryScreen({ id }: { id: number }) {
   const [e, setE] = useState<RegisterEntry | null>(null);
   const [sig, setSig] = useState<SignatureInfo | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [handovers, setHandovers] = useState<{ sent_on: string; received_by: string }[]>([]);
+  const [sentOn, setSentOn] = useState(new Date().toISOString().slice(0, 10));
+  const [receiver, setReceiver] = useState('');
+  const loadHandovers = () => registerApi.deliveries(id).then(setHandovers, () => setHandovers([]));
   useEffect(() => {
+    void loadHandovers();
     registerApi.get(id).then(setE, setError);
     registerApi.signature(id).then(setSig, () => setSig(null));
   }, [id]);
@@ -36,6 +42,18 @@ export function RegisterEntryScreen({ id }: { id: number }) {
           {sig?.valid && sig.self_signed && <div class="muted">{t('reg.selfSigned')}</div>}
         </dd>
       </dl>
+      <h2>{t('reg.handover')}</h2>
+      <ul data-testid="handovers">
+        {handovers.map((d, i) => <li key={i}>{d.sent_on.split('-').reverse().join('/')}: {d.received_by}</li>)}
+      </ul>
+      <form class="form-row register-filter" onSubmit={(ev) => {
+        ev.preventDefault();
+        registerApi.deliver(e.id, sentOn, receiver).then(() => { setReceiver(''); void loadHandovers(); }, (err) => toast(errorText(err), 'error'));
+      }}>
+        <input class="input" type="date" value={sentOn} onInput={(ev) => setSentOn(ev.currentTarget.value)} aria-label={t('reg.sentOn')} />
+        <input class="input" value={receiver} placeholder={t('reg.receivedBy')} aria-label={t('reg.receivedBy')} onInput={(ev) => setReceiver(ev.currentTarget.value)} />
+        <button type="submit" class="btn btn-secondary">{t('reg.recordHandover')}</button>
+      </form>
       <p class="btn-row">
         {e.sha256 && <a class="btn btn-primary" href={registerApi.fileUrl(e.id)} target="_blank" rel="noopener">{t('reg.openPdf')}</a>}
         <a class="btn btn-secondary" href={registerApi.edxmlUrl(e.id)} data-testid="edxml-export">{t('reg.edxml')}</a>

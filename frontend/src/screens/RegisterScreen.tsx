@@ -41,6 +41,7 @@ export function RegisterScreen() {
                 <th scope="col">{t('reg.summary')}</th>
                 <th scope="col">{t('reg.signer')}</th>
                 <th scope="col">{t('reg.recipients')}</th>
+                <th scope="col">{t('reg.handover')}</th>
                 <th scope="col">SHA-256</th>
               </tr>
             </thead>
@@ -52,6 +53,7 @@ export function RegisterScreen() {
                   <td><strong>{e.doc_type_name}</strong> {e.summary}{e.corrects_id ? ` — ${t('reg.correction')}` : ''}</td>
                   <td>{e.signer}</td>
                   <td class="pre">{e.recipients}</td>
+                  <td class="pre">{(e.deliveries ?? []).map((d) => `${d.sent_on.split('-').reverse().join('/')}: ${d.received_by}`).join('\n')}</td>
                   <td class="mono muted" title={e.sha256}>{e.sha256.slice(0, 12)}…</td>
                 </tr>
               ))}
