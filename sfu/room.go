@@ -173,7 +173,7 @@ func (r *room) join(g auth.MediaGrant, conn *websocket.Conn) (*participant, erro
 	}
 	var others []Participant
 	for _, o := range r.participants {
-		others = append(others, Participant{o.grant.Identity, o.grant.Name})
+		others = append(others, Participant{Identity: o.grant.Identity, Name: o.grant.Name})
 	}
 	r.participants[g.Identity] = p
 	if g.Subscribe {
