@@ -59,9 +59,9 @@ func startTURN(t *testing.T, o sfu.TURNOptions) (*sfu.TURNServer, *turnLog) {
 	return s, logs
 }
 
-// loopbackAPI keeps a pion PeerConnection on 127.0.0.1: loopback interface and addresses only,
+// turnLoopbackAPI keeps a pion PeerConnection on 127.0.0.1: loopback interface and addresses only,
 // no mDNS.
-func loopbackAPI() *webrtc.API {
+func turnLoopbackAPI() *webrtc.API {
 	se := webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetIncludeLoopbackCandidate(true)
@@ -78,7 +78,7 @@ func connectThroughTURN(t *testing.T, server sfu.ICEServer) *webrtc.ICECandidate
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	api := loopbackAPI()
+	api := turnLoopbackAPI()
 	relay, err := api.NewPeerConnection(webrtc.Configuration{
 		ICEServers:         []webrtc.ICEServer{{URLs: server.URLs, Username: server.Username, Credential: server.Credential}},
 		ICETransportPolicy: webrtc.ICETransportPolicyRelay,
@@ -108,14 +108,14 @@ func connectThroughTURN(t *testing.T, server sfu.ICEServer) *webrtc.ICECandidate
 	}
 	dc.OnOpen(func() { _ = dc.SendText("biểu quyết mục 3") })
 
-	offer := describe(ctx, t, relay)
+	offer := turnDescribe(ctx, t, relay)
 	if strings.Contains(offer, "typ host") || !strings.Contains(offer, "typ relay") {
 		t.Fatalf("the relay-only side must offer relay candidates only:\n%s", offer)
 	}
 	if err := peer.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		t.Fatal(err)
 	}
-	answer := describe(ctx, t, peer)
+	answer := turnDescribe(ctx, t, peer)
 	if err := relay.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
 		t.Fatal(err)
 	}
@@ -141,9 +141,9 @@ func connectThroughTURN(t *testing.T, server sfu.ICEServer) *webrtc.ICECandidate
 	return pair
 }
 
-// describe sets a local offer (or answer, once there is a remote offer) and waits for gathering,
+// turnDescribe sets a local offer (or answer, once there is a remote offer) and waits for gathering,
 // so the SDP carries every candidate.
-func describe(ctx context.Context, t *testing.T, pc *webrtc.PeerConnection) string {
+func turnDescribe(ctx context.Context, t *testing.T, pc *webrtc.PeerConnection) string {
 	t.Helper()
 	var d webrtc.SessionDescription
 	var err error
@@ -198,8 +198,8 @@ func TestTURNRelayOverTCP(t *testing.T) {
 	}
 }
 
-// allocate makes one relay for username with pion's TURN client over UDP.
-func allocate(t *testing.T, server net.Addr, username, password string) (net.PacketConn, error) {
+// turnAllocate makes one relay for username with pion's TURN client over UDP.
+func turnAllocate(t *testing.T, server net.Addr, username, password string) (net.PacketConn, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -231,7 +231,7 @@ func TestTURNRefusesBadCredentials(t *testing.T) {
 	s, logs := startTURN(t, sfu.TURNOptions{TCPPort: -1})
 	addr := s.Addrs()[0]
 	good := s.Credentials("point-12", time.Hour)
-	relay, err := allocate(t, addr, good.Username, good.Credential)
+	relay, err := turnAllocate(t, addr, good.Username, good.Credential)
 	if err != nil {
 		t.Fatalf("good credentials refused: %v", err)
 	}
@@ -250,7 +250,7 @@ func TestTURNRefusesBadCredentials(t *testing.T) {
 		{"no expiry", "point-12", good.Credential},
 	}
 	for _, b := range bad {
-		relay, err := allocate(t, addr, b.username, b.password)
+		relay, err := turnAllocate(t, addr, b.username, b.password)
 		if err == nil {
 			_ = relay.Close()
 			t.Errorf("%s: allocation made", b.name)
@@ -278,7 +278,7 @@ func TestTURNAllocationLimits(t *testing.T) {
 	must := func(identity string) net.PacketConn {
 		t.Helper()
 		c := s.Credentials(identity, time.Hour)
-		relay, err := allocate(t, addr, c.Username, c.Credential)
+		relay, err := turnAllocate(t, addr, c.Username, c.Credential)
 		if err != nil {
 			t.Fatalf("%s: %v", identity, err)
 		}
@@ -292,7 +292,7 @@ func TestTURNAllocationLimits(t *testing.T) {
 	refused := func(identity string) {
 		t.Helper()
 		c := s.Credentials(identity, time.Hour)
-		relay, err := allocate(t, addr, c.Username, c.Credential)
+		relay, err := turnAllocate(t, addr, c.Username, c.Credential)
 		if err == nil {
 			_ = relay.Close()
 			t.Fatalf("%s: allocation past the limit made", identity)
@@ -340,7 +340,7 @@ func TestTURNPeers(t *testing.T) {
 	defer otherService.Close()
 	s, _ := startTURN(t, sfu.TURNOptions{TCPPort: -1, PeerPorts: []int{sfuPort.LocalAddr().(*net.UDPAddr).Port}})
 	c := s.Credentials("point-5", time.Hour)
-	relay, err := allocate(t, s.Addrs()[0], c.Username, c.Credential)
+	relay, err := turnAllocate(t, s.Addrs()[0], c.Username, c.Credential)
 	if err != nil {
 		t.Fatal(err)
 	}
