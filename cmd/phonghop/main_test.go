@@ -129,6 +129,21 @@ func TestConfig(t *testing.T) {
 	if err := c.fromEnv([]string{"PHONGHOP_RTC_UDP_PORT=abc"}); err == nil {
 		t.Fatal("non-numeric port accepted")
 	}
+	if err := c.fromEnv([]string{"PHONGHOP_TURN_UDP_PORT=0", "PHONGHOP_TURN_TCP_PORT=443", "PHONGHOP_TURN_RELAY_PORTS=50000-50099"}); err != nil {
+		t.Fatal(err)
+	}
+	if lo, hi, err := c.TURN.RelayRange(); err != nil || lo != 50000 || hi != 50099 || c.TURN.UDPPort != 0 || c.TURN.TCPPort != 443 || !c.TURN.On() {
+		t.Fatalf("TURN from env: %+v %d-%d %v", c.TURN, lo, hi, err)
+	}
+	if err := c.fromEnv([]string{"PHONGHOP_TURN_TCP_PORT=x"}); err == nil {
+		t.Fatal("non-numeric TURN port accepted")
+	}
+	if d := defaultConfig(); d.Validate() != nil {
+		t.Fatalf("the default configuration does not validate: %v", d.Validate())
+	}
+	if off := (TURNConfig{}); off.On() {
+		t.Fatal("TURN with both ports 0 is on")
+	}
 	if err := c.fromEnv([]string{"PHONGHOP_TEST_DATABASE_URL=x", "PATH=/bin", "PHONGHOP_NATS_URL=nats://n:4222"}); err != nil || c.NATS.URL != "nats://n:4222" {
 		t.Fatalf("good env: %v %q", err, c.NATS.URL)
 	}
@@ -139,6 +154,15 @@ func TestConfig(t *testing.T) {
 		func(c *Config) { c.NATS.URL = "http://x" },
 		func(c *Config) { c.RTC.UDPPort = 70000 },
 		func(c *Config) { c.RTC.PublicIP = "not-an-ip" },
+		func(c *Config) { c.TURN.UDPPort = 70000 },
+		func(c *Config) { c.TURN.TCPPort = -1 },
+		func(c *Config) { c.TURN.UDPPort = c.RTC.UDPPort },
+		func(c *Config) { c.TURN.TCPPort = c.RTC.TCPPort },
+		func(c *Config) { c.TURN.RelayPorts = "49200-49160" },
+		func(c *Config) { c.TURN.RelayPorts = "49160" },
+		func(c *Config) { c.TURN.RelayPorts = "80-90" },
+		func(c *Config) { c.TURN.RelayPorts = "3000-4000" }, // holds the TURN UDP port 3478
+		func(c *Config) { c.TURN.RelayPorts = "7000-8000" }, // holds the media UDP port 7882
 		func(c *Config) { c.Log.Level = "loud" },
 		func(c *Config) { c.Log.Format = "xml" },
 	}
