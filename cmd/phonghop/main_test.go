@@ -31,6 +31,7 @@ func TestServe(t *testing.T) {
 			cfg := defaultConfig()
 			cfg.DataDir, cfg.HTTP.Addr, cfg.Demo = t.TempDir(), "127.0.0.1:0", true
 			cfg.Log.Level = "warn"
+			quietMedia(&cfg)
 			s.cfg(t, &cfg)
 			var out bytes.Buffer
 			srv, err := Open(context.Background(), cfg, io.Discard, &out)
@@ -111,6 +112,7 @@ func TestDemoAndUserCommands(t *testing.T) {
 	// The account works against a server on the same data directory.
 	cfg := defaultConfig()
 	cfg.DataDir, cfg.HTTP.Addr, cfg.Log.Level = dir, "127.0.0.1:0", "warn"
+	quietMedia(&cfg)
 	srv, err := Open(ctx, cfg, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -176,4 +178,11 @@ func TestConfig(t *testing.T) {
 	if err := run(context.Background(), []string{"nonsense"}, io.Discard, io.Discard); err == nil {
 		t.Fatal("unknown command accepted")
 	}
+}
+
+// quietMedia keeps a test server's media on loopback ports the system picks, with no TURN, so
+// tests never take the production ports nor announce other addresses.
+func quietMedia(cfg *Config) {
+	cfg.RTC.Loopback, cfg.RTC.UDPPort, cfg.RTC.TCPPort = true, 0, 0
+	cfg.TURN = TURNConfig{}
 }
