@@ -25,10 +25,14 @@ const (
 	ptOpus = 111
 	ptVP8  = 96
 	ptRTX  = 97
+	ptRED  = 63
 )
 
+// mimeTypeRED is redundant audio (RFC 2198), which the server sends towards lossy links.
+const mimeTypeRED = "audio/red"
+
 // mediaEngine is what one connection offers or accepts: Opus and VP8 as the server wants them,
-// with retransmissions (RTX) only on the subscribe side (the publisher answers NACKs by resending
+// with retransmissions (RTX) and redundant audio (RED) only on the subscribe side (the publisher answers NACKs by resending
 // on the same stream, so the server's simulcast intake never needs repair streams), the header
 // extensions for MID, RID and audio level, and transport-wide sequence numbers unless turned off.
 func mediaEngine(publish bool, o *Options) (*webrtc.MediaEngine, error) {
@@ -51,6 +55,12 @@ func mediaEngine(publish bool, o *Options) (*webrtc.MediaEngine, error) {
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
 			SDPFmtpLine: "minptime=10;useinbandfec=1", RTCPFeedback: audioFB}, PayloadType: ptOpus}, webrtc.RTPCodecTypeAudio},
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFB}, PayloadType: ptVP8}, webrtc.RTPCodecTypeVideo},
+	}
+	if !publish && !o.NoRED {
+		codecs = append(codecs, struct {
+			p    webrtc.RTPCodecParameters
+			kind webrtc.RTPCodecType
+		}{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTypeRED, ClockRate: 48000, Channels: 2, SDPFmtpLine: "111/111"}, PayloadType: ptRED}, webrtc.RTPCodecTypeAudio})
 	}
 	if !publish && !o.NoNACK {
 		codecs = append(codecs, struct {

@@ -42,6 +42,8 @@ type Options struct {
 	// Receive-side RTCP: NACKs with retransmission, receiver reports, transport-wide congestion
 	// control feedback (what the server's bandwidth estimation needs). All on unless turned off.
 	NoNACK, NoReports, NoTWCC bool
+	// NoRED refuses redundant audio (RFC 2198) on the subscribe connection.
+	NoRED bool
 	// NACKHistory is how many sent packets per layer the publisher keeps to answer NACKs
 	// (a power of two; default 256; negative: none).
 	NACKHistory int

@@ -122,6 +122,8 @@ type SlotSnapshot struct {
 	Expected   int64 `json:"expected"`   // by sequence number: highest - first + 1
 	Duplicates int64 `json:"duplicates"` // the same sequence number twice
 	Late       int64 `json:"late"`       // arrived after a newer one (retransmissions, reordering)
+	RED        int64 `json:"red"`        // audio packets that came as RED (RFC 2198)
+	Recovered  int64 `json:"recovered"`  // lost packets rebuilt from a later RED packet
 	MaxGap     int   `json:"max_gap"`    // the most sequence numbers missing at once
 	// Discontinuities are jumps backwards of more than 512 sequence numbers.
 	Discontinuities int64 `json:"discontinuities"`
@@ -155,6 +157,11 @@ type SlotSnapshot struct {
 // Lost is the number of sequence numbers never received.
 func (s SlotSnapshot) Lost() int64 {
 	return max(0, s.Expected-(s.Packets-s.Duplicates))
+}
+
+// Unrepaired is what stayed lost after RED: what a listener would hear as a gap.
+func (s SlotSnapshot) Unrepaired() int64 {
+	return max(0, s.Lost()-s.Recovered)
 }
 
 // Switch is one change of publisher or layer in a slot.
@@ -350,6 +357,35 @@ func (st *SlotStats) observe(now time.Time, seq uint16, ts uint32, payload []byt
 	}
 	o.wantKey = st.keyCheck(now, video)
 	return o
+}
+
+// recover takes the redundant blocks of a RED packet whose primary had sequence number seq:
+// a block fills the hole of the packet it repeats (found by its timestamp offset, 20 ms of
+// Opus per packet).
+func (st *SlotStats) recover(seq uint16, r redPacket) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.snap.RED++
+	d := int64(int16(seq - uint16(st.highest)))
+	for k := 0; k < r.n; k++ {
+		back := int64((r.offset[k] + 480) / 960)
+		if back <= 0 || back >= seqWindow {
+			continue
+		}
+		ext := st.highest + d - back
+		if ext < st.base || st.highest-ext >= seqWindow {
+			continue
+		}
+		w, m := st.bit(ext)
+		if st.seen[w]&m != 0 {
+			continue
+		}
+		st.seen[w] |= m
+		st.snap.Recovered++
+		if st.holes > 0 {
+			st.holes--
+		}
+	}
 }
 
 // lastGap is how many sequence numbers are missing right before the highest one.

@@ -125,3 +125,36 @@ func TestHistogramPercentiles(t *testing.T) {
 		t.Fatalf("window count %d", d.Count())
 	}
 }
+
+// A RED packet's redundant blocks fill the holes of the packets they repeat.
+func TestSlotStatsREDRecovers(t *testing.T) {
+	st := &SlotStats{}
+	now := time.Now()
+	opus := make([]byte, 40)
+	opus[0] = opusTOC
+	red := func(seq uint16, back ...int) []byte {
+		var hdr, data []byte
+		for _, b := range back {
+			off := uint32(b * 960)
+			hdr = append(hdr, 0x80|111, byte(off>>6), byte(off<<2)|byte(len(opus)>>8), byte(len(opus)))
+			data = append(data, opus...)
+		}
+		Marker{Source: 1, Layer: LayerAudio, Counter: uint32(seq)}.put(opus[1:])
+		return append(append(append(hdr, 111), data...), opus...)
+	}
+	for _, seq := range []uint16{1, 2, 5, 6} { // 3 and 4 lost
+		p, ok := parseRED(red(seq, 2, 1))
+		if !ok || p.n != 2 || len(p.primary) != len(opus) {
+			t.Fatalf("parse: %+v %v", p, ok)
+		}
+		st.observe(now, seq, uint32(seq)*960, p.primary, 100, false)
+		st.recover(seq, p)
+	}
+	s := st.Snapshot()
+	if s.Lost() != 2 || s.Recovered != 2 || s.Unrepaired() != 0 || s.RED != 4 {
+		t.Fatalf("lost %d recovered %d: %+v", s.Lost(), s.Recovered, s)
+	}
+	if _, ok := parseRED([]byte{0x80 | 111, 0, 4, 200, 111}); ok {
+		t.Fatal("a block longer than the payload parsed")
+	}
+}

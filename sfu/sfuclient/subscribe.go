@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -98,8 +99,14 @@ func (s *subscriber) onTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		kind = "video"
 	}
 	slot := s.c.Stats.slot(s.midOf(r), kind)
+	var redPT int = -1
+	for _, c := range r.GetParameters().Codecs {
+		if strings.EqualFold(c.MimeType, mimeTypeRED) {
+			redPT = int(c.PayloadType)
+		}
+	}
 	s.wg.Add(1)
-	go s.read(t, slot, video)
+	go s.read(t, slot, video, redPT)
 	if !s.c.opts.NoReports || !s.c.opts.NoNACK {
 		// The server's sender reports (for round-trip time in our receiver reports) only
 		// reach the interceptors when read.
@@ -115,7 +122,7 @@ func (s *subscriber) onTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 	}
 }
 
-func (s *subscriber) read(t *webrtc.TrackRemote, slot *SlotStats, video bool) {
+func (s *subscriber) read(t *webrtc.TrackRemote, slot *SlotStats, video bool, redPT int) {
 	defer s.wg.Done()
 	st := s.c.Stats
 	buf := make([]byte, 1600)
@@ -134,7 +141,17 @@ func (s *subscriber) read(t *webrtc.TrackRemote, slot *SlotStats, video bool) {
 		if !video {
 			st.AudioPackets.Add(1)
 		}
+		var red redPacket
+		if int(buf[1]&0x7f) == redPT {
+			if red, ok = parseRED(payload); !ok {
+				continue
+			}
+			payload = red.primary
+		}
 		o := slot.observe(now, seq, ts, payload, n, video)
+		if red.n > 0 {
+			slot.recover(seq, red)
+		}
 		if o.marked {
 			d := now.Sub(time.Unix(0, o.marker.Sent))
 			st.Delay.Add(d)
