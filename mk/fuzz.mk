@@ -5,3 +5,5 @@ FUZZTIME ?= 60s
 .PHONY: fuzz
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) ./docs/edxml
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./sfu
+	$(GO) test -run '^$$' -fuzz FuzzParseVP8 -fuzztime $(FUZZTIME) ./sfu

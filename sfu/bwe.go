@@ -25,7 +25,7 @@ const (
 	audioReserve   = 48_000 // bit/s kept for each audio slot
 	upgradeMargin  = 1.15
 	upgradeRounds  = 3
-	probeDuration  = 2 * time.Second
+	probeDuration  = 6 * time.Second
 	probeBackoff0  = 3 * time.Second
 	probeBackoffMx = 30 * time.Second
 	paddingSize    = 255
@@ -44,6 +44,7 @@ type budget struct {
 	mu        sync.Mutex
 	up        map[*slot]int // rounds an upgrade has fitted
 	probeTill time.Time
+	probeBps  float64
 	nextProbe time.Time
 	backoff   time.Duration
 	lowSince  time.Time // the estimate has been below one thumbnail and audio since
@@ -59,17 +60,20 @@ func newBudget(est cc.BandwidthEstimator) *budget {
 	return b
 }
 
-// measuredRate is the layer's bitrate over the last rounds, or its nominal rate.
+// rate is what forwarding the layer costs: its measured media bitrate (payload without the
+// publisher's padding, plus RTP and transport headers), kept between half and one and a half
+// times its nominal rate so that one odd measure cannot starve or flood a subscriber.
 func (l *layer) rate() float64 {
-	if r := l.rateBps.Load(); r > 0 {
-		return float64(r)
+	n := nominalRate[l.q]
+	if r := float64(l.rateBps.Load()); r > 0 {
+		return min(max(r, n/2), n*1.5)
 	}
-	return nominalRate[l.q]
+	return n
 }
 
 // sampleRate updates the layer's measured bitrate (called by the room loop every round).
 func (l *layer) sampleRate(now int64) {
-	b := l.bytes.Load()
+	b := l.media.Load() + 40*l.packets.Load() // payload and RTP/UDP/IP headers
 	prevB, prevT := l.rateBytes.Swap(b), l.rateAt.Swap(now)
 	if prevT == 0 || l.paused.Load() {
 		return
@@ -98,10 +102,30 @@ func (p *participant) allocate(now time.Time) {
 	target := float64(b.targetBps.Load())
 	p.mu.Lock()
 	video := append([]*slot(nil), p.video...)
-	audioN := min(p.audioN, len(p.audio))
+	audio := append([]*slot(nil), p.audio[:min(p.audioN, len(p.audio))]...)
 	audioOnly := p.audioOnly
 	p.mu.Unlock()
-	left := target*0.95 - float64(audioN*audioReserve)
+	left := target * 0.95
+	// Audio first, with the redundancy its loss asks for as long as the link can carry it: on a
+	// congested link RED would only add to the congestion.
+	loss := uint32(0)
+	for _, s := range audio {
+		loss = max(loss, s.loss(time.Now().UnixNano()))
+	}
+	for _, s := range video {
+		loss = max(loss, s.loss(time.Now().UnixNano()))
+	}
+	red := int32(0)
+	for _, s := range audio {
+		red = max(red, s.red.distance.Load())
+	}
+	for red > 0 && left < float64(len(audio)*audioReserve)*float64(1+red)+nominalRate[qLow] {
+		red--
+	}
+	for _, s := range audio {
+		s.redCap.Store(red)
+	}
+	left -= float64(len(audio)*audioReserve) * float64(1+red)
 	if audioOnly {
 		left = 0 // the point's link carries audio only: no video either way
 	}
@@ -155,16 +179,26 @@ func (p *participant) allocate(now time.Time) {
 		}
 	}
 	b.mu.Lock()
-	held := false
+	defer b.mu.Unlock()
+	held, down, up := false, false, false
+	var nextNeed float64 // what the first held slot's next layer would add
 	for _, w := range all {
 		newCap := -1
 		if w.got >= 0 {
 			newCap = w.layers[w.got].q
 		}
 		if len(w.layers) > 0 && (w.got < 0 || w.got < len(w.layers)-1) {
+			if !held {
+				if w.got < 0 {
+					nextNeed = w.layers[0].rate()
+				} else {
+					nextNeed = w.layers[w.got+1].rate() - w.layers[w.got].rate()
+				}
+			}
 			held = true
 		}
-		if newCap > w.cap {
+		switch {
+		case newCap > w.cap:
 			// An upgrade: only when it fits with a margin, several rounds in a row.
 			need := 0.0
 			if w.got >= 0 {
@@ -179,29 +213,42 @@ func (p *participant) allocate(now time.Time) {
 				newCap = w.cap
 			} else {
 				b.up[w.s] = 0
+				up = true
 			}
-		} else {
+		case newCap < w.cap:
+			down = true
+			b.up[w.s] = 0
+		default:
 			b.up[w.s] = 0
 		}
 		w.s.mu.Lock()
 		w.s.capQ = newCap
 		w.s.mu.Unlock()
 	}
-	// Probing: a slot is held below what it asked for and the estimate is not growing by itself.
-	if held && now.After(b.nextProbe) && now.After(b.probeTill) {
-		b.probeTill = now.Add(probeDuration)
-		b.nextProbe = now.Add(probeDuration + b.backoff)
+	// Probing, when a slot is held below what it asked for, the link shows no loss, and nothing
+	// had to come down lately; each probe that ends in a downgrade doubles the wait.
+	switch {
+	case down:
+		b.probeTill = time.Time{}
+		b.nextProbe = now.Add(b.backoff)
 		b.backoff = min(b.backoff*2, probeBackoffMx)
-	}
-	if !held {
+	case up:
 		b.backoff = probeBackoff0
 	}
-	b.mu.Unlock()
+	b.probeBps = 0
+	if held && loss < 5 && now.After(b.nextProbe) && now.After(b.probeTill) {
+		b.probeTill = now.Add(probeDuration)
+		b.nextProbe = now.Add(probeDuration + b.backoff)
+		b.probeBps = min(max(nextNeed*upgradeMargin, 50_000), 1_000_000)
+	}
+	if !held {
+		b.probeTill = time.Time{}
+	}
 }
 
-// Automatic audio-only: a point whose link cannot carry audio and one thumbnail for
+// Automatic audio-only: a point whose link cannot carry its audio and half a thumbnail for
 // autoAudioOnlyAfter stops sending and receiving video; it gets video back once its estimate
-// has stayed comfortably above that for videoBackAfter (probing keeps measuring meanwhile).
+// has stayed a whole low layer above that for videoBackAfter (probing keeps measuring).
 const (
 	autoAudioOnlyAfter = 5 * time.Second
 	videoBackAfter     = 10 * time.Second
@@ -218,7 +265,7 @@ func (p *participant) audioOnlyDecision(now time.Time) int {
 	audioN := min(p.audioN, len(p.audio))
 	on, auto := p.audioOnly, p.autoAudioOnly
 	p.mu.Unlock()
-	need := float64(audioN*audioReserve) + nominalRate[qLow]
+	need := float64(audioN*audioReserve) + nominalRate[qLow]/2
 	est := float64(b.targetBps.Load())
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -229,7 +276,7 @@ func (p *participant) audioOnlyDecision(now time.Time) int {
 		}
 	} else {
 		b.lowSince = time.Time{}
-		if est > need+2*nominalRate[qLow] {
+		if est > need+nominalRate[qLow] {
 			if b.highSince.IsZero() {
 				b.highSince = now
 			}
@@ -246,7 +293,7 @@ func (p *participant) audioOnlyDecision(now time.Time) int {
 	return 0
 }
 
-// probing reports whether the subscriber should send padding now, and how many bits per second.
+// probing reports how many bits per second of padding the subscriber should get now.
 func (p *participant) probing(now time.Time) float64 {
 	b := p.budget
 	if b == nil || !b.feedback.Load() {
@@ -257,8 +304,7 @@ func (p *participant) probing(now time.Time) float64 {
 	if now.After(b.probeTill) {
 		return 0
 	}
-	// Enough to lift the estimate past the next layer of the main screen.
-	return 0.5 * float64(b.targetBps.Load())
+	return b.probeBps
 }
 
 // pad sends n padding packets on the slot between frames; they take sequence numbers of their
@@ -266,7 +312,8 @@ func (p *participant) probing(now time.Time) float64 {
 func (s *slot) pad(n int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.writer == nil || !s.started || !s.lastMarker {
+	// Between frames, or while the slot forwards nothing (it resumes on a key frame anyway).
+	if s.writer == nil || !s.started || !s.lastMarker && s.cur != nil {
 		return 0
 	}
 	payload := make([]byte, paddingSize)

@@ -76,6 +76,8 @@ type Slot struct {
 	Identity string `json:"identity"`
 	Source   string `json:"source,omitempty"`
 	Quality  string `json:"quality,omitempty"`
+	// Follow repeats what the layout asked the slot to follow (spotlight, speaker, screen).
+	Follow string `json:"follow,omitempty"`
 }
 
 // Participant is what others learn of someone in the room.

@@ -243,7 +243,7 @@ func (r *room) allocate(measure bool) {
 		if measure {
 			for _, s := range p.slots() {
 				if s.audio {
-					s.red.update(s.fractionLost.Load())
+					s.red.update(s.loss(time.Now().UnixNano()))
 				}
 			}
 			switch p.audioOnlyDecision(now) {

@@ -45,6 +45,7 @@ type slot struct {
 	pt           uint8
 	redPT        uint8 // RED's payload type when the subscriber accepts it (audio)
 	red          redLevel
+	redCap       atomic.Int32 // the redundancy the subscriber's estimate can carry
 	hist         redHistory
 
 	// Rewriting: what is added to incoming values, and the last values written.
@@ -67,11 +68,13 @@ type slot struct {
 	packets      atomic.Uint64
 	bytes        atomic.Uint64
 	fractionLost atomic.Uint32 // from the subscriber's receiver reports, 0–255
+	reportAt     atomic.Int64  // when the last report came (a paused slot gets none)
 	rttMs        atomic.Int64
 }
 
 func newSlot(sub *participant, kind webrtc.RTPCodecType, n int) *slot {
 	s := &slot{sub: sub, kind: kind, audio: kind == webrtc.RTPCodecTypeAudio, quality: -1, capQ: qHigh}
+	s.redCap.Store(2) // until an estimate says otherwise
 	s.id = kind.String() + "-" + itoa(n)
 	s.clock = 90000
 	if s.audio {
@@ -120,6 +123,9 @@ func (s *slot) Kind() webrtc.RTPCodecType { return s.kind }
 
 func (s *slot) describeLocked(mid string) Slot {
 	sl := Slot{Mid: mid, Kind: s.kind.String()}
+	if !s.audio {
+		sl.Follow = s.want.follow
+	}
 	if s.src != nil {
 		sl.Identity, sl.Source = s.src.owner.grant.Identity, s.src.kind
 		l := s.pending
@@ -185,7 +191,7 @@ func (s *slot) forward(l *layer, p *packet, counters *serverStats) {
 	}
 	pt := s.pt
 	if s.audio && s.redPT != 0 {
-		if d := int(s.red.distance.Load()); d > 0 {
+		if d := int(min(s.red.distance.Load(), s.redCap.Load())); d > 0 {
 			if red := s.hist.encode(s.redBuf[:], d, s.pt, outSeq, outTS, payload); red != nil {
 				s.hist.push(outSeq, outTS, payload)
 				payload, pt = red, s.redPT
@@ -339,12 +345,22 @@ func (s *slot) report(r rtcp.ReceptionReport) {
 		return
 	}
 	s.fractionLost.Store(uint32(r.FractionLost))
+	s.reportAt.Store(time.Now().UnixNano())
 	if r.LastSenderReport != 0 {
 		now := ntpMiddle(time.Now())
 		if d := now - r.LastSenderReport - r.Delay; d < 1<<20 { // under 16 s: a sane value
 			s.rttMs.Store(int64(d) * 1000 / 65536)
 		}
 	}
+}
+
+// loss is the fraction lost (0–255) of the subscriber's latest report on this slot; a report
+// older than 3 s (the slot sends nothing, so no report covers it) counts as no loss.
+func (s *slot) loss(now int64) uint32 {
+	if now-s.reportAt.Load() > int64(3*time.Second) {
+		return 0
+	}
+	return s.fractionLost.Load()
 }
 
 // ntpMiddle is the middle 32 bits of the NTP time (RFC 3550 §6.4.1), as LSR carries them.

@@ -87,7 +87,8 @@ type layer struct {
 	lastPacket atomic.Int64 // unix nanoseconds
 	lastPLI    atomic.Int64
 	packets    atomic.Uint64
-	bytes      atomic.Uint64
+	bytes      atomic.Uint64 // whole packets, for the control room's figures
+	media      atomic.Uint64 // payload bytes of media packets (no padding), for layer rates
 	// Loss as the publisher's stream arrives: the highest extended sequence number and the
 	// packets received, sampled by the stats loop.
 	extHighest atomic.Int64
@@ -248,6 +249,9 @@ func (l *layer) read(counters *serverStats) {
 			}
 			lastSeq = h.SequenceNumber
 			l.extHighest.Store(cycles + int64(h.SequenceNumber))
+		}
+		if end > hl {
+			l.media.Add(uint64(end - hl))
 		}
 		src := l.src
 		if l.audioLevelID != 0 {

@@ -59,7 +59,7 @@ func (r *room) publishStats() {
 		layer := ""
 		for _, s := range p.slots() {
 			cur.outBytes += s.bytes.Load()
-			if fl := s.fractionLost.Load(); fl > 0 {
+			if fl := s.loss(time.Now().UnixNano()); fl > 0 {
 				lost += int64(fl)
 			}
 			if v := s.rttMs.Load(); v > rtt {

@@ -184,7 +184,10 @@ func newAPI(publish bool, o *Options) (*webrtc.API, io.Closer, error) {
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}
 	var closer io.Closer
-	if o.LoopbackOnly || o.Link != nil {
+	if o.TCPOnly {
+		// A point whose network lets no UDP through: ICE over TCP to the server's TCP port.
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
+	} else if o.LoopbackOnly || o.Link != nil {
 		host := net.IPv4zero
 		if o.LoopbackOnly {
 			host = net.IPv4(127, 0, 0, 1)

@@ -47,6 +47,8 @@ type Options struct {
 	// NACKHistory is how many sent packets per layer the publisher keeps to answer NACKs
 	// (a power of two; default 256; negative: none).
 	NACKHistory int
+	// TCPOnly connects with ICE over TCP only, as a point behind a firewall that drops UDP.
+	TCPOnly bool
 	// Link shapes both connections' sockets (rate, loss, outages); nil: none.
 	Link *Link
 	// Session resumes an earlier participant (the `session` of its `joined`).
@@ -235,13 +237,18 @@ func (c *Client) Send(m sfu.Message) error {
 	if err != nil {
 		return err
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_ = c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+	if err := c.SendRaw(b); err != nil {
 		return fmt.Errorf("sfuclient: send %s: %w", m.Type, err)
 	}
 	return nil
+}
+
+// SendRaw writes a text message as it is (tests of how the server takes malformed ones).
+func (c *Client) SendRaw(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	return c.ws.WriteMessage(websocket.TextMessage, b)
 }
 
 // Subscribe sends a whole new layout.

@@ -21,6 +21,7 @@ type Stats struct {
 	Bytes        atomic.Int64 // their size (RTP header and payload)
 	AudioPackets atomic.Int64
 	PLIsSent     atomic.Int64 // key frames this client asked for (its decoder would be stuck)
+	Offers       atomic.Int64 // offers the server made on the subscribe connection
 	FirstMedia   atomic.Int64 // when the first packet arrived, Unix nanoseconds (0: none yet)
 	// Delay is the forwarding delay of every packet (send time in its marker to arrival);
 	// AudioDelay the same for audio alone.

@@ -61,6 +61,7 @@ func (c *Client) subscriberFor() *subscriber {
 
 // onOffer answers an offer on the subscribe connection.
 func (c *Client) onOffer(sdp string) error {
+	c.Stats.Offers.Add(1)
 	s := c.subscriberFor()
 	if s.err != nil {
 		return s.err
