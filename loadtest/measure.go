@@ -15,11 +15,12 @@ type clientSnap struct {
 	sent                  int64
 	slots                 map[string]sfuclient.SlotSnapshot
 	delay, audioDelay     *sfuclient.Histogram
+	sendLag               *sfuclient.Histogram
 }
 
 func snap(c *sfuclient.Client) clientSnap {
 	s := clientSnap{at: time.Now(), packets: c.Stats.Packets.Load(), bytes: c.Stats.Bytes.Load(), audio: c.Stats.AudioPackets.Load(),
-		slots: map[string]sfuclient.SlotSnapshot{}, delay: c.Stats.Delay.Clone(), audioDelay: c.Stats.AudioDelay.Clone()}
+		slots: map[string]sfuclient.SlotSnapshot{}, delay: c.Stats.Delay.Clone(), audioDelay: c.Stats.AudioDelay.Clone(), sendLag: c.Stats.SendLag.Clone()}
 	for l := range c.Stats.SentPackets {
 		s.sent += c.Stats.SentPackets[l].Load()
 	}

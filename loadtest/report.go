@@ -54,6 +54,9 @@ type Report struct {
 	ServerPeakRSSMiB         float64 `json:"server_peak_rss_mib"`
 	RSSPerPointKiB           float64 `json:"rss_per_point_kib"`  // (RSS at the end − before joins) / points
 	TesterCPUSeconds         float64 `json:"tester_cpu_seconds"` // the simulated points' process, in the window
+	// TesterSendLagMs is how late the simulated points sent their frames: when it is high the
+	// load tester itself was short of CPU and the delays above are partly its own.
+	TesterSendLagMs Pct `json:"tester_send_lag_ms"`
 
 	Groups      []Group     `json:"groups,omitempty"`
 	Weak        []WeakPoint `json:"weak,omitempty"`
@@ -171,7 +174,7 @@ func report(c *Config, members []*member, w window) *Report {
 	secs := r.WindowSeconds
 	var joinedMs, mediaMs, kbps []float64
 	var all sums
-	var delay, audioDelay sfuclient.Histogram
+	var delay, audioDelay, sendLag sfuclient.Histogram
 	groups := map[string]*groupAcc{}
 	var last time.Time
 	for _, m := range members {
@@ -193,6 +196,7 @@ func report(c *Config, members []*member, w window) *Report {
 		}
 		s0, s2 := &m.snap[0], &m.snap[2]
 		r.SentPackets += s2.sent - s0.sent
+		sendLag.Merge(s2.sendLag.Sub(s0.sendLag))
 		r.ForwardedPackets += s2.packets - s0.packets
 		ds := m.diff(0, 2)
 		if m.group != "" {
@@ -232,7 +236,7 @@ func report(c *Config, members []*member, w window) *Report {
 	r.AudioUnrepairedPercent = pct100(all.audioUnrep, all.audioExp)
 	r.CounterLossPercent = pct100(all.counterLost, all.media+all.counterLost)
 	r.MaxGap, r.Continuity = all.maxGap, all.cont
-	r.DelayMs, r.AudioDelayMs = histPcts(&delay), histPcts(&audioDelay)
+	r.DelayMs, r.AudioDelayMs, r.TesterSendLagMs = histPcts(&delay), histPcts(&audioDelay), histPcts(&sendLag)
 	video := all.layers[sfuclient.LayerLow] + all.layers[sfuclient.LayerMid] + all.layers[sfuclient.LayerHigh]
 	r.VideoLayers = map[string]float64{}
 	for _, l := range []sfuclient.Layer{sfuclient.LayerLow, sfuclient.LayerMid, sfuclient.LayerHigh} {

@@ -143,7 +143,11 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		plan = weakLinks(&c)
 	}
 	logf("%s: %d points joining at %.0f/s against %s", c.Scenario, len(plan), c.JoinRate, srv.url)
-	members := join(ctx, srv, plan, c, logf)
+	var members []*member
+	live := &joinedSet{}
+	stopWatch := watch(ctx, srv, live, logf)
+	defer stopWatch()
+	members = join(ctx, srv, plan, c, live, logf)
 	defer closeAll(members)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -239,7 +243,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // join brings the points in at the join rate, each in its own goroutine (a slow join does not
 // hold up the next), and waits for all of them.
-func join(ctx context.Context, srv *server, plan []point, c Config, logf func(string, ...any)) []*member {
+func join(ctx context.Context, srv *server, plan []point, c Config, live *joinedSet, logf func(string, ...any)) []*member {
 	members := make([]*member, len(plan))
 	var wg sync.WaitGroup
 	every := time.Duration(float64(time.Second) / c.JoinRate)
@@ -268,6 +272,9 @@ func join(ctx context.Context, srv *server, plan []point, c Config, logf func(st
 		go func() {
 			defer wg.Done()
 			m.c, m.err = sfuclient.Join(srv.url, tok, o)
+			if m.err == nil {
+				live.add(m.c)
+			}
 			if m.err == nil && chair && c.Scenario != "meetings-20x8" {
 				m.err = srv.command(p.room, "spotlight", p.identity)
 			}
@@ -322,4 +329,54 @@ func closeAll(members []*member) {
 		}
 	}
 	wg.Wait()
+}
+
+// watch logs, every 5 s while the run lasts, what the points receive and how late, and what the
+// server spends: a run that goes wrong shows when and how.
+func watch(ctx context.Context, srv *server, live *joinedSet, logf func(string, ...any)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var pkts int64
+		delay, sendLag := &sfuclient.Histogram{}, &sfuclient.Histogram{}
+		prev, _ := srv.sample()
+		prevC, _ := srv.counters()
+		for sleep(ctx, 5*time.Second) {
+			var now int64
+			d, lag := &sfuclient.Histogram{}, &sfuclient.Histogram{}
+			for _, c := range live.list() {
+				now += c.Stats.Packets.Load()
+				d.Merge(&c.Stats.Delay)
+				lag.Merge(&c.Stats.SendLag)
+			}
+			ps, _ := srv.sample()
+			cs, _ := srv.counters()
+			win := d.Sub(delay)
+			lagWin := lag.Sub(sendLag)
+			logf("  server in %.0f/s out %.0f/s, points received %.0f/s, delay p50 %v p99 %v, send lag p99 %v, server CPU %.0f%%, RSS %d MiB",
+				float64(cs.PacketsIn-prevC.PacketsIn)/5, float64(cs.PacketsOut-prevC.PacketsOut)/5, float64(now-pkts)/5,
+				win.Percentile(50), win.Percentile(99), lagWin.Percentile(99), 100*(ps.cpu-prev.cpu)/ps.at.Sub(prev.at).Seconds(), ps.rssKiB/1024)
+			pkts, delay, sendLag, prev, prevC = now, d, lag, ps, cs
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// joinedSet is the points joined so far, for watching while others still join.
+type joinedSet struct {
+	mu sync.Mutex
+	cs []*sfuclient.Client
+}
+
+func (j *joinedSet) add(c *sfuclient.Client) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.cs = append(j.cs, c)
+}
+
+func (j *joinedSet) list() []*sfuclient.Client {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.cs
 }

@@ -33,7 +33,7 @@ const KeyEnv = "PHONGHOP_LOADTEST_KEY"
 // the context ends (SIGTERM). Besides /rtc it serves, on the same loopback listener:
 // /counters (the server's packet totals), /command (a room command, as the room service would
 // publish it on the bus), /stats (the latest control-room stats of every point) and
-// /debug/pprof/profile (a CPU profile of a given number of seconds).
+// /debug/pprof/ (a CPU profile of a given number of seconds, the heap, goroutines).
 func Serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("phonghop loadtest-server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -107,6 +107,7 @@ func Serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, stats.all()) })
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {

@@ -307,12 +307,13 @@ func (p *publisher) sendVideo() {
 	}
 	var pkts []vp8Packet
 	for n := 0; ; n++ {
+		var due time.Time
 		select {
 		case <-p.stop:
 			return
 		case <-p.c.done:
 			return
-		case <-t.C:
+		case due = <-t.C:
 		}
 		now := time.Now()
 		ts := uint32(now.Sub(p.started) * 90000 / time.Second)
@@ -336,6 +337,7 @@ func (p *publisher) sendVideo() {
 				p.c.Stats.KeyFramesSent.Add(1)
 			}
 		}
+		p.c.Stats.SendLag.Add(time.Since(due))
 	}
 }
 
@@ -349,12 +351,13 @@ func (p *publisher) sendAudio() {
 	var counter uint32
 	var frames int64 = -1
 	for {
+		var due time.Time
 		select {
 		case <-p.stop:
 			return
 		case <-p.c.done:
 			return
-		case <-t.C:
+		case due = <-t.C:
 		}
 		now := time.Now()
 		frames = max(frames+1, int64((now.Sub(p.started)+audioInterval/2)/audioInterval))
@@ -375,6 +378,7 @@ func (p *publisher) sendAudio() {
 			counter++
 			seq++
 		}
+		p.c.Stats.SendLag.Add(time.Since(due))
 	}
 }
 

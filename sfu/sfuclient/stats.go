@@ -15,6 +15,9 @@ type Stats struct {
 	SentBytes     atomic.Int64
 	KeyFramesSent atomic.Int64
 	KeyRequests   atomic.Int64 // PLI and FIR the server sent for our layers
+	// SendLag is how late each frame left against its schedule (the ticker's time to the last
+	// packet written): a load tester that falls behind shows here, not as the server's delay.
+	SendLag Histogram
 
 	// Subscribing.
 	Packets      atomic.Int64 // RTP packets received on the subscribe connection
