@@ -95,7 +95,7 @@ func (m *member) mainVideo(i, j int) (slotDelta, bool) {
 
 // window is the measured stretch and the server's figures at its ends.
 type window struct {
-	t0, t1, joinedAt time.Time
+	t0, t1           time.Time
 	c0, c1           sfu.Counters
 	base, p0, p1     procSample
 	views            map[string]sfu.PointStats

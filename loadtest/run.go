@@ -152,10 +152,17 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	joinedAt := time.Now()
 	logf("joined; warming up for %v", c.Warmup)
 	if !sleep(ctx, c.Warmup) {
 		return nil, ctx.Err()
+	}
+	// The window opens once every point receives media (or 30 s more have gone by), so a slow
+	// start is measured as join time rather than as a hole in the window.
+	waiting := time.Now()
+	for !allMedia(members) && time.Since(waiting) < 30*time.Second {
+		if !sleep(ctx, 200*time.Millisecond) {
+			return nil, ctx.Err()
+		}
 	}
 
 	// The measured window.
@@ -203,7 +210,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	views, _ := srv.pointStats()
 	profWG.Wait()
 
-	rep := report(&c, members, window{t0: t0, t1: t1, joinedAt: joinedAt, c0: c0, c1: c1, base: base, p0: p0, p1: p1, views: views,
+	rep := report(&c, members, window{t0: t0, t1: t1, c0: c0, c1: c1, base: base, p0: p0, p1: p1, views: views,
 		tester0: me0.cpu, tester1: me1.cpu})
 	closeAll(members)
 	stopped = true
@@ -379,4 +386,13 @@ func (j *joinedSet) list() []*sfuclient.Client {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.cs
+}
+
+func allMedia(members []*member) bool {
+	for _, m := range members {
+		if m.c != nil && m.c.Stats.FirstMedia.Load() == 0 {
+			return false
+		}
+	}
+	return true
 }
