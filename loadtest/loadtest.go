@@ -36,11 +36,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "loadtest-out", "directory for <scenario>.json, <scenario>.md, the server's log and profile")
 	cpuprofile := fs.Bool("cpuprofile", false, "profile the server during the window and list its top 15 (needs the go command)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	serverLog := fs.String("server-log", "warn", "the server's log level (debug, info, warn, error), logged to <out>/<scenario>.server.log")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	c := Config{Scenario: *scenario, Points: *points, Rooms: *rooms, Duration: *duration, Warmup: *warmup, JoinRate: *joinRate,
-		Speakers: *speakers, Paged: *paged, Seed: *seed, Out: *out, CPUProfile: *cpuprofile, ConstrainedKbps: 300}
+		Speakers: *speakers, Paged: *paged, Seed: *seed, Out: *out, CPUProfile: *cpuprofile, ConstrainedKbps: 300, ServerLog: *serverLog}
 	if !*quiet {
 		c.Progress = stderr
 	}

@@ -13,6 +13,7 @@ type clientSnap struct {
 	at                    time.Time
 	packets, bytes, audio int64
 	sent                  int64
+	sentBy                [5]int64
 	slots                 map[string]sfuclient.SlotSnapshot
 	delay, audioDelay     *sfuclient.Histogram
 	sendLag               *sfuclient.Histogram
@@ -22,7 +23,8 @@ func snap(c *sfuclient.Client) clientSnap {
 	s := clientSnap{at: time.Now(), packets: c.Stats.Packets.Load(), bytes: c.Stats.Bytes.Load(), audio: c.Stats.AudioPackets.Load(),
 		slots: map[string]sfuclient.SlotSnapshot{}, delay: c.Stats.Delay.Clone(), audioDelay: c.Stats.AudioDelay.Clone(), sendLag: c.Stats.SendLag.Clone()}
 	for l := range c.Stats.SentPackets {
-		s.sent += c.Stats.SentPackets[l].Load()
+		s.sentBy[l] = c.Stats.SentPackets[l].Load()
+		s.sent += s.sentBy[l]
 	}
 	for _, sl := range c.Stats.Slots() {
 		s.slots[sl.Mid] = sl

@@ -23,16 +23,18 @@ type Report struct {
 	JoinToJoinedMs Pct `json:"join_to_joined_ms"` // WebSocket dial to `joined`
 	JoinToMediaMs  Pct `json:"join_to_media_ms"`  // WebSocket dial to the first packet on the subscribe connection
 	NoMedia        int `json:"no_media"`          // joined points that never received a packet
+	AudioOnly      int `json:"audio_only"`        // points the server told to stop sending video, at the end
 
 	RecvKbpsP5  float64 `json:"recv_kbps_p5"` // per subscriber, over the window
 	RecvKbpsP50 float64 `json:"recv_kbps_p50"`
 
-	SentPackets      int64   `json:"sent_packets"`      // by all points in the window
-	ForwardedPackets int64   `json:"forwarded_packets"` // received by all points in the window (media and probes)
-	PaddingPackets   int64   `json:"padding_packets"`   // of those, the server's bandwidth probes
-	ForwardedPPS     float64 `json:"forwarded_pps"`
-	ServerPacketsIn  uint64  `json:"server_packets_in"` // the server's own counts in the window
-	ServerPacketsOut uint64  `json:"server_packets_out"`
+	SentPackets      int64              `json:"sent_packets"`      // by all points in the window
+	SentPPSByLayer   map[string]float64 `json:"sent_pps_by_layer"` // what the publishers sent per second: the server pauses unwatched layers
+	ForwardedPackets int64              `json:"forwarded_packets"` // received by all points in the window (media and probes)
+	PaddingPackets   int64              `json:"padding_packets"`   // of those, the server's bandwidth probes
+	ForwardedPPS     float64            `json:"forwarded_pps"`
+	ServerPacketsIn  uint64             `json:"server_packets_in"` // the server's own counts in the window
+	ServerPacketsOut uint64             `json:"server_packets_out"`
 
 	LossPercent            float64 `json:"loss_percent"` // by sequence number, video and audio
 	VideoLossPercent       float64 `json:"video_loss_percent"`
@@ -177,6 +179,7 @@ func report(c *Config, members []*member, w window) *Report {
 	var delay, audioDelay, sendLag sfuclient.Histogram
 	groups := map[string]*groupAcc{}
 	var last time.Time
+	var sentBy [5]int64
 	for _, m := range members {
 		if m.c == nil {
 			if len(r.Failures) < 10 && m.err != nil {
@@ -185,6 +188,9 @@ func report(c *Config, members []*member, w window) *Report {
 			continue
 		}
 		r.Joined++
+		if m.c.Stats.AudioOnly.Load() {
+			r.AudioOnly++
+		}
 		joinedMs = append(joinedMs, ms(m.c.JoinedAt.Sub(m.c.DialAt)))
 		if fm := m.c.Stats.FirstMedia.Load(); fm != 0 {
 			mediaMs = append(mediaMs, ms(time.Unix(0, fm).Sub(m.c.DialAt)))
@@ -196,6 +202,9 @@ func report(c *Config, members []*member, w window) *Report {
 		}
 		s0, s2 := &m.snap[0], &m.snap[2]
 		r.SentPackets += s2.sent - s0.sent
+		for l := range sentBy {
+			sentBy[l] += s2.sentBy[l] - s0.sentBy[l]
+		}
 		sendLag.Merge(s2.sendLag.Sub(s0.sendLag))
 		r.ForwardedPackets += s2.packets - s0.packets
 		ds := m.diff(0, 2)
@@ -241,6 +250,12 @@ func report(c *Config, members []*member, w window) *Report {
 	r.VideoLayers = map[string]float64{}
 	for _, l := range []sfuclient.Layer{sfuclient.LayerLow, sfuclient.LayerMid, sfuclient.LayerHigh} {
 		r.VideoLayers[l.String()] = pct100(all.layers[l], video) / 100
+	}
+	r.SentPPSByLayer = map[string]float64{}
+	for l, n := range sentBy {
+		if n > 0 {
+			r.SentPPSByLayer[sfuclient.Layer(l).String()] = float64(n) / secs
+		}
 	}
 	r.ServerCPUSeconds = w.p1.cpu - w.p0.cpu
 	r.ServerCPUPercent = 100 * r.ServerCPUSeconds / secs

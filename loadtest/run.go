@@ -35,6 +35,7 @@ type Config struct {
 	Out             string // directory for the JSON and Markdown reports (and the profile)
 	CPUProfile      bool   // profile the server during the window
 	Server          ServerCommand
+	ServerLog       string    // the server's log level (default warn)
 	Progress        io.Writer // progress lines (nil: none)
 
 	epoch time.Time
@@ -116,7 +117,11 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		return nil, err
 	}
 	defer logFile.Close()
-	srv, err := startServer(ctx, c.Server, logFile)
+	var args []string
+	if c.ServerLog != "" {
+		args = append(args, "-log", c.ServerLog)
+	}
+	srv, err := startServer(ctx, c.Server, logFile, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ type server struct {
 }
 
 // startServer starts the server process and waits for its URL; its log goes to logFile.
-func startServer(ctx context.Context, mk ServerCommand, logFile io.Writer) (*server, error) {
+func startServer(ctx context.Context, mk ServerCommand, logFile io.Writer, args ...string) (*server, error) {
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func startServer(ctx context.Context, mk ServerCommand, logFile io.Writer) (*ser
 	if err != nil {
 		return nil, err
 	}
-	cmd := mk()
+	cmd := mk(args...)
 	if cmd.Env == nil {
 		cmd.Env = os.Environ()
 	}

@@ -405,6 +405,7 @@ func (p *publisher) setLayers(source string, active []string) {
 }
 
 func (p *publisher) setAudioOnly(on bool) {
+	p.c.Stats.AudioOnly.Store(on)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.audioOnly && !on {

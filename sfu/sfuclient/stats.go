@@ -15,6 +15,7 @@ type Stats struct {
 	SentBytes     atomic.Int64
 	KeyFramesSent atomic.Int64
 	KeyRequests   atomic.Int64 // PLI and FIR the server sent for our layers
+	AudioOnly     atomic.Bool  // the server asked this point to send no video (its link is too weak)
 	// SendLag is how late each frame left against its schedule (the ticker's time to the last
 	// packet written): a load tester that falls behind shows here, not as the server's delay.
 	SendLag Histogram
