@@ -57,7 +57,7 @@ func (r *Report) Markdown(w io.Writer) {
 	p("| freezes (waiting for a key frame) | %d, %.1f s in all |\n", c.Freezes, c.FrozenSeconds)
 	p("| load tester CPU in the window / its send lag p50 / p99 | %.1f s / %.1f / %.1f ms |\n\n", r.TesterCPUSeconds, r.TesterSendLagMs.P50, r.TesterSendLagMs.P99)
 	if len(r.Groups) > 0 {
-		p("## Weak links\n\n| group | points | kbit/s p50 | video loss | audio loss | after RED | freezes | main screen layer at end |\n|---|---|---|---|---|---|---|---|\n")
+		p("## Weak links\n\n| group | points | kbit/s p50 | video loss | audio loss | after RED | freezes (slot-seconds) | main screen layer at end |\n|---|---|---|---|---|---|---|---|\n")
 		for _, g := range r.Groups {
 			p("| %s | %d | %.0f | %.2f %% | %.2f %% | %.2f %% | %d (%.1f s) | %v |\n", g.Name, g.Points, g.RecvKbpsP50, g.VideoLossPercent,
 				g.AudioLossPercent, g.AudioUnrepairedPercent, g.Freezes, g.FrozenSeconds, g.MainLayerAtEnd)
@@ -66,7 +66,8 @@ func (r *Report) Markdown(w io.Writer) {
 	}
 	if len(r.Weak) > 0 {
 		p("## Points on weak links (from the moment the link went bad)\n\n")
-		p("| point | link | switched down after | video stopped after | layer at end | kbit/s late | video loss late | audio loss late | after RED | freezes | media again | key frame again | server: estimate, layer, loss out, audio only |\n")
+		p("\"Late\" is the second part of the window, after outages ended, when the server has had time to adapt and repair.\n\n")
+		p("| point | link | switched down after | video stopped after | layer at end | kbit/s late | video loss late | audio loss late | after RED | freezes (slot-seconds) | media again | key frame again | server: estimate, layer, loss out, audio only |\n")
 		p("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, wp := range r.Weak {
 			p("| %s | %s | %s | %s | %s | %.0f | %.2f %% | %.2f %% | %.2f %% | %d (%.1f s) | %s | %s | %.0f kbit/s, %s, %.2f, %v |\n", wp.Identity, wp.Group,

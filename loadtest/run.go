@@ -194,11 +194,17 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		}()
 	}
 	logf("measuring for %v", c.Duration)
-	if !sleep(ctx, c.Duration/2) {
+	// The middle snapshot splits the window into the first reaction to the weak links and the
+	// settled state after; it waits until outages are over, when the window allows.
+	mid := c.Duration / 2
+	if after := 3*time.Second + c.maxOutage() + 2*time.Second; after > mid && after < c.Duration-time.Second {
+		mid = after
+	}
+	if !sleep(ctx, mid) {
 		return nil, ctx.Err()
 	}
 	snapAll(members, 1)
-	if !sleep(ctx, c.Duration-c.Duration/2) {
+	if !sleep(ctx, c.Duration-mid) {
 		return nil, ctx.Err()
 	}
 	snapAll(members, 2)
@@ -240,6 +246,17 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		}
 	}
 	return rep, writeReports(&c, rep)
+}
+
+// maxOutage is the longest outage the scenario puts on a point.
+func (c *Config) maxOutage() time.Duration {
+	if c.Scenario == "weak-links" {
+		return 5 * time.Second
+	}
+	if c.Outages > 0 {
+		return c.OutageFor
+	}
+	return 0
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
