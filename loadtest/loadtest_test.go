@@ -3,6 +3,7 @@ package loadtest_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -100,6 +101,25 @@ func TestWeakLinksShort(t *testing.T) {
 	for _, w := range rep.Weak {
 		if w.Group == "5 s outage" && (w.MediaAgainMs < 0 || w.MediaAgainMs > 3000) {
 			t.Fatalf("after the outage: %+v", w)
+		}
+	}
+}
+
+// Runs are bounded: out-of-range flags are refused before anything starts, naming the flag.
+func TestMainRefusesUnboundedRuns(t *testing.T) {
+	for _, args := range [][]string{
+		{"-scenario", "everyone"},
+		{"-points", "5000"},
+		{"-duration", "1h"},
+		{"-join-rate", "0"},
+		{"-scenario", "meetings-20x8", "-points", "10", "-rooms", "20"},
+		{"-constrained", "130%"},
+		{"-lossy", "5"},
+		{"-outage", "2@forever"},
+	} {
+		err := loadtest.Main(context.Background(), append(args, "-out", t.TempDir()), io.Discard, io.Discard)
+		if err == nil {
+			t.Errorf("%v: accepted", args)
 		}
 	}
 }

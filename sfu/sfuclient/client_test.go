@@ -189,3 +189,42 @@ func continuity(s sfuclient.SlotSnapshot) string {
 	}
 	return strings.Join(p, "; ")
 }
+
+// A point that may only use relayed candidates (a strict firewall) publishes through the TURN
+// server whose credentials `joined` handed out, and its camera reaches a watcher.
+func TestRelayOnlyThroughTURN(t *testing.T) {
+	signer, err := auth.NewTokenSigner([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	turn, err := sfu.StartTURN(sfu.TURNOptions{TCPPort: -1, LoopbackOnly: true, Secret: signer.DeriveKey("turn")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = turn.Close() })
+	srv := sfu.New(sfu.Options{LoopbackOnly: true, TCPPort: -1, ICEServers: func(identity string) []sfu.ICEServer {
+		return []sfu.ICEServer{turn.Credentials(identity, time.Hour)}
+	}}, signer, nil)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		_ = srv.Shutdown(context.Background())
+	})
+	r := &room{url: "ws" + strings.TrimPrefix(hs.URL, "http"), signer: signer}
+	p := r.join(t, "point-firewalled", true, sfuclient.Options{UseJoinedICEServers: true, RelayOnly: true})
+	if len(p.Joined().ICEServers) == 0 {
+		t.Fatal("joined carried no TURN server")
+	}
+	w := r.join(t, "point-w", false, sfuclient.Options{Layout: &sfuclient.Layout{
+		Video: []sfu.Want{{Identity: "point-firewalled", Quality: sfu.QualityLow}}, Audio: 1}})
+	waitFor(t, "the firewalled point's camera", 15*time.Second, func() bool {
+		s, ok := slotOf(w, "point-firewalled")
+		return ok && s.LayerPackets[sfuclient.LayerLow] > 20
+	}, func() string { return describe(w) })
+	if st := turn.Stats(); st.Allocations == 0 {
+		t.Fatalf("no relay was allocated: %+v", st)
+	}
+}
