@@ -1,8 +1,23 @@
-# Media load figures (not part of `make test`): simulated meeting points against an in-process
-# SFU, inside a network namespace that has only loopback. Bounded in points and time.
-POINTS ?= 100
-SECONDS_OF_MEDIA ?= 15s
+# Media load figures (not part of `make test`): simulated meeting points against the SFU running
+# in a process of its own, inside a network namespace that has only loopback. Each run is
+# bounded: points join at JOIN_RATE per second, media warms up, the window lasts MEDIA_WINDOW
+# (at most 10m), then everything stops. Reports go to artifacts/loadtest/<scenario>.{json,md}.
+BRIEFING_POINTS ?= 250
+MEETING_ROOMS   ?= 20
+MEETING_POINTS  ?= 160
+MEDIA_WINDOW    ?= 30s
+JOIN_RATE       ?= 20
+LOADTEST_OUT    ?= artifacts/loadtest
+LOADTEST_FLAGS  ?= -cpuprofile
 
-.PHONY: bench-media
+.PHONY: bench-media bench-weak-links
 bench-media: $(BIN)
-	$(NETNS) sh -c 'ip link set lo up && ./$(BIN) loadtest -scenario briefing -points $(POINTS) -duration $(SECONDS_OF_MEDIA) && ./$(BIN) loadtest -scenario roundtable -points 10 -duration $(SECONDS_OF_MEDIA)'
+	mkdir -p $(LOADTEST_OUT)
+	$(NETNS) sh -c 'ip link set lo up && \
+		timeout 20m ./$(BIN) loadtest -scenario briefing-250 -points $(BRIEFING_POINTS) -duration $(MEDIA_WINDOW) -join-rate $(JOIN_RATE) -out $(LOADTEST_OUT) $(LOADTEST_FLAGS) && \
+		timeout 20m ./$(BIN) loadtest -scenario meetings-20x8 -points $(MEETING_POINTS) -rooms $(MEETING_ROOMS) -duration $(MEDIA_WINDOW) -join-rate $(JOIN_RATE) -out $(LOADTEST_OUT) $(LOADTEST_FLAGS)'
+
+# Points on slow, lossy and broken lines: needs the SFU's bandwidth estimation and RED.
+bench-weak-links: $(BIN)
+	mkdir -p $(LOADTEST_OUT)
+	$(NETNS) sh -c 'ip link set lo up && timeout 5m ./$(BIN) loadtest -scenario weak-links -duration $(MEDIA_WINDOW) -out $(LOADTEST_OUT)'

@@ -20,14 +20,18 @@ type command struct {
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
+// hidden commands are not listed in the usage: another command starts them.
+var hidden = map[string]bool{"loadtest-server": true}
+
 var commands = map[string]command{
-	"serve":   {"run the server (web app, API, meeting events, media)", runServe},
-	"migrate": {"apply database migrations and exit", runMigrate},
-	"demo":    {"seed a demo province with meeting points and users", runDemo},
-	"user":    {"manage accounts: user add | user passwd", runUser},
-	"verify":  {"check the document registers' hash chains and filed files", runVerify},
-	"loadtest": {"simulate meeting points against an in-process media server and report (run it inside a loopback-only network namespace)", func(ctx context.Context, args []string, stdout, _ io.Writer) error {
-		return loadtest.Main(ctx, args, stdout)
+	"serve":    {"run the server (web app, API, meeting events, media)", runServe},
+	"migrate":  {"apply database migrations and exit", runMigrate},
+	"demo":     {"seed a demo province with meeting points and users", runDemo},
+	"user":     {"manage accounts: user add | user passwd", runUser},
+	"verify":   {"check the document registers' hash chains and filed files", runVerify},
+	"loadtest": {"simulate meeting points against a media server in its own process and report (run it inside a loopback-only network namespace)", loadtest.Main},
+	"loadtest-server": {"the media server alone, on loopback, for phonghop loadtest", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		return loadtest.Serve(ctx, args, os.Stdin, stdout, stderr)
 	}},
 }
 
@@ -41,7 +45,9 @@ Commands:
 `)
 	names := make([]string, 0, len(commands))
 	for n := range commands {
-		names = append(names, n)
+		if !hidden[n] {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	for _, n := range names {

@@ -107,7 +107,7 @@ func mediaEngine(publish bool, o *Options) (*webrtc.MediaEngine, error) {
 // stamps transport-wide sequence numbers; the subscriber sends NACKs, receiver reports and
 // transport-wide feedback. Each is optional, and with all off a subscriber's packets go
 // straight from SRTP to its reader.
-func interceptors(publish bool, o *Options) (*interceptor.Registry, error) {
+func interceptors(publish bool, o *Options, lf logging.LoggerFactory) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
 	add := func(f interceptor.Factory, err error) error {
 		if err == nil {
@@ -118,23 +118,23 @@ func interceptors(publish bool, o *Options) (*interceptor.Registry, error) {
 	var errs []error
 	if publish {
 		if !o.NoNACK && o.NACKHistory > 0 {
-			errs = append(errs, add(nack.NewResponderInterceptor(nack.ResponderSize(uint16(o.NACKHistory)))))
+			errs = append(errs, add(nack.NewResponderInterceptor(nack.ResponderSize(uint16(o.NACKHistory)), nack.WithResponderLoggerFactory(lf))))
 		}
 		if !o.NoReports {
-			errs = append(errs, add(report.NewSenderInterceptor()))
+			errs = append(errs, add(report.NewSenderInterceptor(report.WithSenderLoggerFactory(lf))))
 		}
 		if !o.NoTWCC {
 			errs = append(errs, add(twcc.NewHeaderExtensionInterceptor()))
 		}
 	} else {
 		if !o.NoNACK {
-			errs = append(errs, add(nack.NewGeneratorInterceptor()))
+			errs = append(errs, add(nack.NewGeneratorInterceptor(nack.WithGeneratorLoggerFactory(lf))))
 		}
 		if !o.NoReports {
-			errs = append(errs, add(report.NewReceiverInterceptor()))
+			errs = append(errs, add(report.NewReceiverInterceptor(report.WithReceiverLoggerFactory(lf))))
 		}
 		if !o.NoTWCC {
-			errs = append(errs, add(twcc.NewSenderInterceptor()))
+			errs = append(errs, add(twcc.NewSenderInterceptor(twcc.WithLoggerFactory(lf))))
 		}
 	}
 	return reg, errors.Join(errs...)
@@ -164,20 +164,21 @@ func newAPI(publish bool, o *Options) (*webrtc.API, io.Closer, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	reg, err := interceptors(publish, o)
+	// Quiet unless asked: closing hundreds of points makes Pion log every read on a closed pipe.
+	lf := logging.NewDefaultLoggerFactory()
+	lf.DefaultLogLevel = logging.LogLevelDisabled
+	if o.PionLogs {
+		lf.DefaultLogLevel = logging.LogLevelWarn
+	}
+	reg, err := interceptors(publish, o, lf)
 	if err != nil {
 		return nil, nil, err
 	}
-	se := webrtc.SettingEngine{}
+	se := webrtc.SettingEngine{LoggerFactory: lf}
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	// A point notices a dead link within seconds and comes back after an outage on its own.
 	se.SetICETimeouts(4*time.Second, 20*time.Second, 2*time.Second)
-	if !o.PionLogs {
-		lf := logging.NewDefaultLoggerFactory()
-		lf.DefaultLogLevel = logging.LogLevelError
-		se.LoggerFactory = lf
-	}
 	if o.LoopbackOnly {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetInterfaceFilter(func(n string) bool { return n == "lo" })
@@ -202,7 +203,7 @@ func newAPI(publish bool, o *Options) (*webrtc.API, io.Closer, error) {
 		if o.Link != nil {
 			pc = o.Link.Wrap(conn)
 		}
-		mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: pc, Logger: se.LoggerFactory.NewLogger("mux")})
+		mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: pc, Logger: lf.NewLogger("mux")})
 		se.SetICEUDPMux(mux)
 		closer = &muxCloser{mux: mux, conn: pc}
 	}

@@ -61,7 +61,7 @@ type Options struct {
 	Seed uint64
 	// JoinTimeout bounds the wait for `joined` (default 10 s).
 	JoinTimeout time.Duration
-	// PionLogs lets Pion log warnings (off: errors only).
+	// PionLogs lets Pion log warnings and errors (off: nothing).
 	PionLogs bool
 }
 

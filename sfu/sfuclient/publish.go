@@ -209,13 +209,18 @@ func (p *publisher) start() {
 			p.reader(func() ([]rtcp.Packet, error) { pk, _, err := s.ReadRTCP(); return pk, err }, p.video[LayerScreen], LayerScreen)
 		}
 	}
+	// The random starting points are drawn here: the generator is not shared with the senders.
 	if p.audio != nil {
 		p.wg.Add(1)
-		go p.sendAudio()
+		go p.sendAudio(uint16(p.rng.Uint32()), p.rng.Uint32())
 	}
 	if slices.ContainsFunc(p.video[:], func(t *sendTrack) bool { return t != nil }) {
+		var ts0 [numLayers]uint32
+		for l := range ts0 {
+			ts0[l] = p.rng.Uint32()
+		}
 		p.wg.Add(1)
-		go p.sendVideo()
+		go p.sendVideo(ts0)
 	}
 }
 
@@ -297,22 +302,19 @@ func (p *publisher) frameDecision(l Layer, now time.Time) (send, key bool) {
 	return true, key
 }
 
-func (p *publisher) sendVideo() {
+func (p *publisher) sendVideo(ts0 [numLayers]uint32) {
 	defer p.wg.Done()
 	t := time.NewTicker(videoTick)
 	defer t.Stop()
-	var ts0 [numLayers]uint32
-	for l := range ts0 {
-		ts0[l] = p.rng.Uint32()
-	}
 	var pkts []vp8Packet
 	for n := 0; ; n++ {
+		var due time.Time
 		select {
 		case <-p.stop:
 			return
 		case <-p.c.done:
 			return
-		case <-t.C:
+		case due = <-t.C:
 		}
 		now := time.Now()
 		ts := uint32(now.Sub(p.started) * 90000 / time.Second)
@@ -336,25 +338,26 @@ func (p *publisher) sendVideo() {
 				p.c.Stats.KeyFramesSent.Add(1)
 			}
 		}
+		p.c.Stats.SendLag.Add(time.Since(due))
 	}
 }
 
-func (p *publisher) sendAudio() {
+func (p *publisher) sendAudio(seq uint16, ts0 uint32) {
 	defer p.wg.Done()
 	t := time.NewTicker(audioInterval)
 	defer t.Stop()
-	seq, ts0 := uint16(p.rng.Uint32()), p.rng.Uint32()
 	payload := make([]byte, audioBytes)
 	payload[0] = opusTOC
 	var counter uint32
 	var frames int64 = -1
 	for {
+		var due time.Time
 		select {
 		case <-p.stop:
 			return
 		case <-p.c.done:
 			return
-		case <-t.C:
+		case due = <-t.C:
 		}
 		now := time.Now()
 		frames = max(frames+1, int64((now.Sub(p.started)+audioInterval/2)/audioInterval))
@@ -375,6 +378,7 @@ func (p *publisher) sendAudio() {
 			counter++
 			seq++
 		}
+		p.c.Stats.SendLag.Add(time.Since(due))
 	}
 }
 
@@ -401,6 +405,7 @@ func (p *publisher) setLayers(source string, active []string) {
 }
 
 func (p *publisher) setAudioOnly(on bool) {
+	p.c.Stats.AudioOnly.Store(on)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.audioOnly && !on {

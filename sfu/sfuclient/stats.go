@@ -15,6 +15,10 @@ type Stats struct {
 	SentBytes     atomic.Int64
 	KeyFramesSent atomic.Int64
 	KeyRequests   atomic.Int64 // PLI and FIR the server sent for our layers
+	AudioOnly     atomic.Bool  // the server asked this point to send no video (its link is too weak)
+	// SendLag is how late each frame left against its schedule (the ticker's time to the last
+	// packet written): a load tester that falls behind shows here, not as the server's delay.
+	SendLag Histogram
 
 	// Subscribing.
 	Packets      atomic.Int64 // RTP packets received on the subscribe connection
@@ -145,6 +149,7 @@ type SlotSnapshot struct {
 	SwitchNotKey int64            `json:"switch_not_key"` // a video switch that did not start on a key frame
 	CounterLost  int64            `json:"counter_lost"`   // publisher's packets missing within one run of a source and layer
 	CounterLate  int64            `json:"counter_late"`   // of those, arrived later (repaired)
+	Resumes      int64            `json:"resumes"`        // the server paused the slot and resumed the same stream
 	SwitchLog    []Switch         `json:"-"`
 	KeyFrameLog  []time.Time      `json:"-"`
 	FirstAt      time.Time        `json:"-"`
@@ -179,6 +184,7 @@ const (
 	giveUpHoles  = 250 * time.Millisecond // a browser's decoder stops waiting for repairs
 	bigGap       = 100                    // so many missing at once: ask for a key frame at once
 	pliInterval  = 300 * time.Millisecond
+	resumeAfter  = 250 * time.Millisecond // audio that stopped this long was paused, not lost
 )
 
 // SlotStats is the receiving state of one slot; its reader goroutine updates it.
@@ -196,6 +202,7 @@ type SlotStats struct {
 	gapSinceFrame bool
 	haveRun       bool
 	run           Marker
+	runAt         time.Time // the last in-order packet of the run
 	holes         int
 	holeSince     time.Time
 	needKey       bool
@@ -349,13 +356,21 @@ func (st *SlotStats) observe(now time.Time, seq uint16, ts uint32, payload []byt
 		st.run = m
 		s.Source, s.Layer = m.Source, m.Layer
 	default:
+		// A gap in the publisher's counter is loss, unless the server had paused the slot and
+		// resumed it (on a key frame for video; after a silence for audio): then the sequence
+		// numbers rightly go on without a gap.
 		if d := int64(m.Counter) - int64(st.run.Counter); d > 1 {
-			s.CounterLost += d - 1
+			if video && m.Key || !video && now.Sub(st.runAt) > resumeAfter {
+				s.Resumes++
+			} else {
+				s.CounterLost += d - 1
+			}
 		}
 		if m.Counter > st.run.Counter {
 			st.run.Counter = m.Counter
 		}
 	}
+	st.runAt = now
 	o.wantKey = st.keyCheck(now, video)
 	return o
 }

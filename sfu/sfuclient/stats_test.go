@@ -158,3 +158,22 @@ func TestSlotStatsREDRecovers(t *testing.T) {
 		t.Fatal("a block longer than the payload parsed")
 	}
 }
+
+// A slot the server paused and resumed on a key frame of the same stream is no loss: the
+// sequence numbers go on, and the publisher's counter jump is a resumption.
+func TestSlotStatsPauseAndResume(t *testing.T) {
+	f := &feeder{st: &SlotStats{}, seq: 7, ts: 90000, now: time.Now()}
+	a := newVP8Stream(LayerLow, 1, 0, 0, 1100)
+	f.frame(a, true, nil)
+	f.frame(a, false, nil)
+	var skipped []vp8Packet
+	for i := 0; i < 10; i++ { // the server forwards none of these
+		skipped = a.frame(false, 0, skipped)
+	}
+	f.frame(a, true, nil)
+	f.frame(a, false, nil)
+	s := f.st.Snapshot()
+	if s.CounterLost != 0 || s.Resumes != 1 || s.Lost() != 0 || s.Switches != 0 || s.PicIDJumps != 0 {
+		t.Fatalf("%+v", s)
+	}
+}

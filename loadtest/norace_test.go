@@ -1,0 +1,5 @@
+//go:build !race
+
+package loadtest_test
+
+const raceEnabled = false
