@@ -60,7 +60,7 @@ type PointStats struct {
 	RTTms        float64   `json:"rtt_ms"`
 	Layer        string    `json:"layer"`
 	EstimateKbps float64   `json:"estimate_kbps"`
-	Since        time.Time `json:"since"` // when it joined
+	Since        time.Time `json:"since,omitzero"` // when it joined
 }
 
 // Limits on what one message may carry; anything beyond is cut, not trusted.
