@@ -28,7 +28,7 @@ import (
 
 // env is a real API over a real database and an embedded NATS.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	srv   *httptest.Server
 	org   directory.Organization
@@ -42,7 +42,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 }
 
 // newEnvOn is newEnv on a given bus (embedded or external NATS).
-func newEnvOn(t *testing.T, db *store.DB, busCfg bus.Config) *env {
+func newEnvOn(t testing.TB, db *store.DB, busCfg bus.Config) *env {
 	ctx := context.Background()
 	clock := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 	e := &env{t: t, db: db, clock: &clock}

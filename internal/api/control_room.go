@@ -1,9 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"cmp"
+	"compress/gzip"
+	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/phonghop/phonghop/internal/auth"
@@ -81,8 +86,49 @@ func (s *Server) controlRoomRoutes() {
 		}
 		name := rooms.MediaRoom(mem.MeetingID)
 		v, _ := s.stats.Room(name)
-		return buildControlRoom(name, v, invited, mem, time.Now()), nil
+		return writeJSONCompressed(w, r, buildControlRoom(name, v, invited, mem, time.Now()))
 	}))
+}
+
+// writeJSONCompressed answers 200 with v, gzipped when the browser accepts it: the control room
+// is polled every 2 s and a 250-point answer of about 210 KB shrinks to about 50 KB.
+func writeJSONCompressed(w http.ResponseWriter, r *http.Request, v any) (any, error) {
+	if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		return v, nil
+	}
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	enc := json.NewEncoder(zw)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Encoding", "gzip")
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+	return written{}, nil
+}
+
+// acceptsGzip reads an Accept-Encoding header: gzip listed, and not with q=0.
+func acceptsGzip(header string) bool {
+	for part := range strings.SplitSeq(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			q := strings.ReplaceAll(params, " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }
 
 // buildControlRoom merges what the media server reports with the invitations.

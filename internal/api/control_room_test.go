@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +28,7 @@ type controlEnv struct {
 	point                  directory.MeetingPoint
 }
 
-func newControlEnv(t *testing.T, base *env) *controlEnv {
+func newControlEnv(t testing.TB, base *env) *controlEnv {
 	e := &controlEnv{meetingEnv: newMeetingEnvOn(t, base)}
 	ctx := context.Background()
 	a := auth.NewService(e.db)
@@ -197,6 +199,23 @@ func TestControlRoom(t *testing.T) {
 				}
 				if got := strings.Join(v.Commands, ","); got != "mute,unmute,spotlight,audio_only,video_on,rejoin" {
 					t.Errorf("operator commands %q", got)
+				}
+
+				// Polled every 2 s, the answer travels gzipped to browsers that accept it.
+				req, _ := http.NewRequest("GET", e.srv.URL+e.path("/control-room"), nil)
+				req.Header.Set("Accept-Encoding", "gzip")
+				resp, err := e.operator.http.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var zipped controlRoomView
+				zr, err := gzip.NewReader(resp.Body)
+				if err == nil {
+					err = json.NewDecoder(zr).Decode(&zipped)
+				}
+				resp.Body.Close()
+				if resp.Header.Get("Content-Encoding") != "gzip" || err != nil || zipped.Counts["invited"] != 6 {
+					t.Errorf("gzipped answer: %q %v %+v", resp.Header.Get("Content-Encoding"), err, zipped.Counts)
 				}
 
 				// The point drops out of the figures without a word: it has left unexpectedly.

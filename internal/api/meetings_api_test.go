@@ -31,7 +31,7 @@ func newMeetingEnv(t *testing.T, db *store.DB) *meetingEnv {
 }
 
 // newMeetingEnvOn prepares the same meeting in a given env (e.g. one on the external NATS).
-func newMeetingEnvOn(t *testing.T, base *env) *meetingEnv {
+func newMeetingEnvOn(t testing.TB, base *env) *meetingEnv {
 	db := base.db
 	e := &meetingEnv{env: base, ids: map[string]int64{}}
 	a := auth.NewService(db)

@@ -238,3 +238,20 @@ func TestAggregatorOnTheBus(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkIngest250 applies one stats message of a 250-point briefing, as every API node does
+// every 2 s for every room.
+func BenchmarkIngest250(b *testing.B) {
+	a := mediastats.New(mediastats.Options{})
+	var pts []mediastats.PointStats
+	for i := range 250 {
+		pts = append(pts, pt(fmt.Sprintf("point-%d", i), func(p *mediastats.PointStats) { p.LossIn = float64(i%10) / 100 }))
+	}
+	msg := statsMsg(pts...)
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		if err := a.Ingest("meeting-1", msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
