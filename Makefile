@@ -52,8 +52,13 @@ e2e/node_modules/.package-lock.json: e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund
 	@touch $@
 
-e2e: build e2e/node_modules/.package-lock.json
-	PHONGHOP_BIN=$(CURDIR)/$(BIN) e2e/run.sh
+# The browser tests' bus helper (a NATS server on loopback that the tests publish media events on).
+BUSFEED := bin/busfeed
+$(BUSFEED): $(shell find e2e/busfeed internal/bus -name '*.go' 2>/dev/null) go.mod go.sum
+	$(GO) build -o $(BUSFEED) ./e2e/busfeed
+
+e2e: build $(BUSFEED) e2e/node_modules/.package-lock.json
+	PHONGHOP_BIN=$(CURDIR)/$(BIN) BUSFEED_BIN=$(CURDIR)/$(BUSFEED) e2e/run.sh
 
 lint: test-frontend
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
