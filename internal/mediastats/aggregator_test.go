@@ -11,6 +11,7 @@ import (
 	"github.com/phonghop/phonghop/internal/bus"
 	"github.com/phonghop/phonghop/internal/bus/bustest"
 	"github.com/phonghop/phonghop/internal/mediastats"
+	"github.com/phonghop/phonghop/sfu"
 )
 
 // clock is a test's time, moved by hand.
@@ -160,7 +161,7 @@ func TestAggregatorBounds(t *testing.T) {
 	}
 	var many []mediastats.PointStats
 	for i := range 8 {
-		many = append(many, pt(fmt.Sprintf("point-%d", i), func(p *mediastats.PointStats) { p.State = "reconnecting" }))
+		many = append(many, pt(fmt.Sprintf("point-%d", i), func(p *mediastats.PointStats) { p.State = "failed" }))
 	}
 	mustIngest(t, a, "meeting-4", statsMsg(many...))
 	v, _ := a.Room("meeting-4")
@@ -253,5 +254,26 @@ func BenchmarkIngest250(b *testing.B) {
 		if err := a.Ingest("meeting-1", msg); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The media server's own stats type, as it publishes it, reads back field for field: the
+// contract of sfu/PROTOCOL.md "Media events" between the two sides.
+func TestReadsTheMediaServersStats(t *testing.T) {
+	since := time.Date(2026, 11, 23, 1, 2, 3, 0, time.UTC)
+	in := sfu.PointStats{Identity: "user-7", Name: "Trần Quốc Bảo", State: "reconnecting", AudioOnly: true, AudioMuted: true,
+		InKbps: 812.5, OutKbps: 1500.25, LossIn: 0.0625, LossOut: 0.03125, RTTMs: 87, Layer: "m", EstimateKbps: 2400, Since: since.Format(time.RFC3339)}
+	data, err := json.Marshal(map[string]any{"type": "stats", "points": []sfu.PointStats{in}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := mediastats.New(mediastats.Options{})
+	mustIngest(t, a, "meeting-1", data)
+	v, _ := a.Room("meeting-1")
+	p := find(v, "user-7")
+	want := mediastats.PointStats{Identity: "user-7", Name: "Trần Quốc Bảo", State: "reconnecting", AudioOnly: true, AudioMuted: true,
+		InKbps: 813, OutKbps: 1500, LossIn: 0.0625, LossOut: 0.0313, RTTms: 87, Layer: "m", EstimateKbps: 2400, Since: since}
+	if p.PointStats != want {
+		t.Fatalf("read %+v\nwant %+v", p.PointStats, want)
 	}
 }

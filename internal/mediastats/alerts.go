@@ -13,7 +13,7 @@ type Kind uint8
 const (
 	KindFailed       Kind = iota // the media server gave up on the point's connection
 	KindLeft                     // the point left without saying so (or vanished from the figures)
-	KindReconnecting             // the point's connection is being restored
+	KindReconnecting             // the point's connection is being restored (or still being made)
 	KindLoss                     // packet loss in or out above the threshold
 	KindBitrate                  // what the point sends fell by more than half
 	KindRTT                      // round trip above the threshold
@@ -51,7 +51,8 @@ type Thresholds struct {
 }
 
 // DefaultThresholds: loss above 5 % for 2 samples (4 s), cleared below 2 % for 2 samples; RTT
-// above 400 ms, cleared below 300 ms; a fall of the bitrate below half, cleared at 80 %.
+// above 400 ms, cleared below 300 ms; a fall of the bitrate below half, cleared at 80 %;
+// reconnecting for 2 samples; failed at once.
 func DefaultThresholds() Thresholds {
 	return Thresholds{LossRaise: 0.05, LossClear: 0.02, RTTRaiseMs: 400, RTTClearMs: 300,
 		BitrateDrop: 0.5, BitrateRecover: 0.8, BitrateMinKbps: 100, RaiseAfter: 2, ClearAfter: 2}
@@ -191,7 +192,9 @@ func judge(th Thresholds, k Kind, c *Condition, s Sample) (verdict, float64, int
 	case KindReconnecting:
 		switch st.State {
 		case StateReconnecting:
-			return bad, 0, 1, th.ClearAfter
+			// Like a figure, it must last: the media server also says "reconnecting" while a
+			// point that just joined is still connecting, which takes a second or two.
+			return bad, 0, th.RaiseAfter, th.ClearAfter
 		case StateFailed:
 			return reset, 0, 1, th.ClearAfter // "failed" takes over
 		}

@@ -61,14 +61,16 @@ func TestEvaluate(t *testing.T) {
 		{"RTT above 400 ms twice raises, below 300 twice clears", []step{
 			{rtt(450), ""}, {rtt(500), "rtt"}, {rtt(350), "rtt"}, {rtt(290), "rtt"}, {rtt(120), ""}}},
 		{"RTT of 400 exactly is fine", []step{{rtt(400), ""}, {rtt(400), ""}}},
-		{"reconnecting raises at once and clears after two connected samples", []step{
-			{state(StateReconnecting), "reconnecting"}, {state(StateConnected), "reconnecting"}, {state(StateConnected), ""}}},
-		{"failed takes over from reconnecting", []step{
-			{state(StateReconnecting), "reconnecting"}, {state(StateFailed), "failed"}, {state(StateReconnecting), "failed,reconnecting"},
-			{state(StateConnected), "reconnecting"}, {state(StateConnected), ""}}},
+		{"connecting for one sample is not an alert", []step{{state(StateReconnecting), ""}, {state(StateConnected), ""}}},
+		{"reconnecting twice raises, two connected samples clear", []step{
+			{state(StateReconnecting), ""}, {state(StateReconnecting), "reconnecting"}, {state(StateConnected), "reconnecting"}, {state(StateConnected), ""}}},
+		{"failed raises at once and takes over from reconnecting", []step{
+			{state(StateFailed), "failed"}, {state(StateConnected), "failed"}, {state(StateConnected), ""},
+			{state(StateReconnecting), ""}, {state(StateReconnecting), "reconnecting"}, {state(StateFailed), "failed"},
+			{state(StateReconnecting), "failed"}, {state(StateReconnecting), "reconnecting"}, {state(StateConnected), "reconnecting"}, {state(StateConnected), ""}}},
 		{"a lost point raises left, its figures' alerts go", []step{{loss(0.2), ""}, {loss(0.2), "loss"}, {lost, "left"}}},
 		{"a point that left on purpose raises nothing", []step{{loss(0.2), ""}, {loss(0.2), "loss"}, {leftOnPurpose, ""}}},
-		{"rejoining clears left and starts clean", []step{{state(StateReconnecting), "reconnecting"}, {lost, "left"}, {rejoined, ""}, {loss(0.3), ""}, {loss(0.3), "loss"}}},
+		{"rejoining clears left and starts clean", []step{{state(StateReconnecting), ""}, {state(StateReconnecting), "reconnecting"}, {lost, "left"}, {rejoined, ""}, {loss(0.3), ""}, {loss(0.3), "loss"}}},
 		{"a rejoin clears the old connection's alerts; its first sample counts", []step{
 			{loss(0.3), ""}, {loss(0.3), "loss"}, {rejoin(loss(0.3)), ""}, {loss(0.3), "loss"}}},
 		{"a bitrate fall below half raises after two samples", []step{
@@ -83,7 +85,7 @@ func TestEvaluate(t *testing.T) {
 		{"switching to audio only clears a bitrate alert", []step{
 			{kbps(1000), ""}, {kbps(1000), ""}, {kbps(1000), ""}, {kbps(300), ""}, {kbps(300), "bitrate"}, {audioOnly(40), ""}, {audioOnly(40), ""}}},
 		{"several at once, worst first", []step{
-			{up(func(s *PointStats) { s.LossIn, s.RTTms, s.State = 0.3, 900, StateReconnecting }), "reconnecting"},
+			{up(func(s *PointStats) { s.LossIn, s.RTTms, s.State = 0.3, 900, StateReconnecting }), ""},
 			{up(func(s *PointStats) { s.LossIn, s.RTTms, s.State = 0.3, 900, StateReconnecting }), "reconnecting,loss,rtt"}}},
 	}
 	th := DefaultThresholds()
