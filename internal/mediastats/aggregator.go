@@ -82,6 +82,7 @@ type point struct {
 	inKbps  []float64 // history, oldest first
 	loss    []float64
 	rtt     []float64
+	est     []float64 // the bandwidth estimate's history (judged, not shown)
 	alerts  AlertState
 }
 
@@ -126,7 +127,7 @@ func (a *Aggregator) Ingest(roomName string, data []byte) error {
 			}
 			if !p.present {
 				p.stats = PointStats{Identity: ev.Identity, Name: p.stats.Name, State: StateConnected, Since: now}
-				p.inKbps, p.loss, p.rtt = p.inKbps[:0], p.loss[:0], p.rtt[:0]
+				p.inKbps, p.loss, p.rtt, p.est = p.inKbps[:0], p.loss[:0], p.rtt[:0], p.est[:0]
 			}
 			p.present, p.lost, p.leftAt = true, false, time.Time{}
 			a.evaluate(r, p, Sample{At: now, Stats: p.stats, Present: true, Joined: true})
@@ -160,15 +161,16 @@ func (a *Aggregator) stats(r *room, points []PointStats, now time.Time) {
 		seen[ps.Identity] = true
 		joined := !p.present
 		if joined {
-			p.inKbps, p.loss, p.rtt = p.inKbps[:0], p.loss[:0], p.rtt[:0]
+			p.inKbps, p.loss, p.rtt, p.est = p.inKbps[:0], p.loss[:0], p.rtt[:0], p.est[:0]
 		}
-		prev := p.inKbps
+		prev := p.est
 		p.stats, p.present, p.lost, p.leftAt = ps, true, false, time.Time{}
-		a.evaluate(r, p, Sample{At: now, Stats: ps, Present: true, Joined: joined, PrevInKbps: prev})
+		a.evaluate(r, p, Sample{At: now, Stats: ps, Present: true, Joined: joined, PrevEstimateKbps: prev})
 		h := a.opt.History
 		p.inKbps = push(p.inKbps, ps.InKbps, h)
 		p.loss = push(p.loss, max(ps.LossIn, ps.LossOut), h)
 		p.rtt = push(p.rtt, ps.RTTms, h)
+		p.est = push(p.est, ps.EstimateKbps, h)
 	}
 	for id, p := range r.points {
 		if p.present && !seen[id] {

@@ -15,12 +15,12 @@ const (
 	KindLeft                     // the point left without saying so (or vanished from the figures)
 	KindReconnecting             // the point's connection is being restored (or still being made)
 	KindLoss                     // packet loss in or out above the threshold
-	KindBitrate                  // what the point sends fell by more than half
+	KindBandwidth                // the link's estimated bandwidth fell by more than half
 	KindRTT                      // round trip above the threshold
 	numKinds
 )
 
-var kindNames = [numKinds]string{"failed", "left", "reconnecting", "loss", "bitrate", "rtt"}
+var kindNames = [numKinds]string{"failed", "left", "reconnecting", "loss", "bandwidth", "rtt"}
 
 func (k Kind) String() string {
 	if k < numKinds {
@@ -41,21 +41,24 @@ func (k Kind) Severity() int { return int(numKinds - k) }
 type Thresholds struct {
 	LossRaise, LossClear   float64 // loss fraction, in or out
 	RTTRaiseMs, RTTClearMs float64
-	// BitrateDrop raises when what the point sends falls below this share of its recent level;
-	// BitrateRecover clears when it is back to this share of the level before the fall.
-	BitrateDrop, BitrateRecover float64
-	// BitrateMinKbps: a recent level below it (an audio-only point) is not judged.
-	BitrateMinKbps float64
-	RaiseAfter     int // samples in a row beyond the raise level (loss, RTT, bitrate)
-	ClearAfter     int // samples in a row within the clear level (all but "left")
+	// BandwidthDrop raises when the media server's bandwidth estimate for the point's link falls
+	// below this share of its recent level; BandwidthRecover clears when it is back to this share
+	// of the level before the fall. The estimate, not what the point sends, is judged: the
+	// server pauses the simulcast layers nobody watches, so a point's sending rate falls by
+	// design whenever it leaves the screens.
+	BandwidthDrop, BandwidthRecover float64
+	// BandwidthMinKbps: a recent level below it (a point that only carries audio) is not judged.
+	BandwidthMinKbps float64
+	RaiseAfter       int // samples in a row beyond the raise level (loss, RTT, bandwidth, reconnecting)
+	ClearAfter       int // samples in a row within the clear level (all but "left")
 }
 
 // DefaultThresholds: loss above 5 % for 2 samples (4 s), cleared below 2 % for 2 samples; RTT
-// above 400 ms, cleared below 300 ms; a fall of the bitrate below half, cleared at 80 %;
+// above 400 ms, cleared below 300 ms; a fall of the bandwidth estimate below half, cleared at 80 %;
 // reconnecting for 2 samples; failed at once.
 func DefaultThresholds() Thresholds {
 	return Thresholds{LossRaise: 0.05, LossClear: 0.02, RTTRaiseMs: 400, RTTClearMs: 300,
-		BitrateDrop: 0.5, BitrateRecover: 0.8, BitrateMinKbps: 100, RaiseAfter: 2, ClearAfter: 2}
+		BandwidthDrop: 0.5, BandwidthRecover: 0.8, BandwidthMinKbps: 200, RaiseAfter: 2, ClearAfter: 2}
 }
 
 // Condition is the state of one kind of alert for one point.
@@ -63,7 +66,7 @@ type Condition struct {
 	Active bool
 	Since  time.Time // when it was raised
 	Value  float64   // the latest figure while active (loss fraction, ms, kbit/s)
-	// Baseline is the bitrate before a fall, kept while the alert is active so that recovery is
+	// Baseline is the bandwidth before a fall, kept while the alert is active so that recovery is
 	// judged against it rather than against a history that has sunk with the fall.
 	Baseline  float64
 	bad, good int // samples in a row beyond the raise / within the clear level
@@ -92,8 +95,9 @@ type Sample struct {
 	// Joined: the point has just (re)joined; its old connection's alerts no longer apply, and
 	// this sample is the first of the new one.
 	Joined bool
-	// PrevInKbps are the point's earlier in_kbps figures, oldest first (the recent level).
-	PrevInKbps []float64
+	// PrevEstimateKbps are the point's earlier estimate_kbps figures, oldest first (the recent
+	// level).
+	PrevEstimateKbps []float64
 }
 
 // Change is an alert raised or cleared.
@@ -152,8 +156,8 @@ func Evaluate(th Thresholds, prev AlertState, s Sample) (AlertState, []Change) {
 		switch {
 		case !c.Active && c.bad >= raiseAfter:
 			c.Active, c.Since, c.Value = true, s.At, value
-			if k == KindBitrate {
-				c.Baseline = baseline(s.PrevInKbps)
+			if k == KindBandwidth {
+				c.Baseline = baseline(s.PrevEstimateKbps)
 			}
 			changes = append(changes, Change{Kind: k, Raised: true, Value: value})
 		case c.Active && c.good >= clearAfter:
@@ -204,23 +208,24 @@ func judge(th Thresholds, k Kind, c *Condition, s Sample) (verdict, float64, int
 		return levels(loss, th.LossRaise, th.LossClear), loss, th.RaiseAfter, th.ClearAfter
 	case KindRTT:
 		return levels(st.RTTms, th.RTTRaiseMs, th.RTTClearMs), st.RTTms, th.RaiseAfter, th.ClearAfter
-	case KindBitrate:
-		if st.AudioOnly || st.VideoMuted {
-			return reset, st.InKbps, th.RaiseAfter, th.ClearAfter // a lower bitrate is expected
+	case KindBandwidth:
+		est := st.EstimateKbps
+		if st.AudioOnly {
+			return reset, est, th.RaiseAfter, th.ClearAfter // little is sent, so little is probed
 		}
 		base := c.Baseline
 		if !c.Active {
-			base = baseline(s.PrevInKbps)
+			base = baseline(s.PrevEstimateKbps)
 		}
 		switch {
-		case base < th.BitrateMinKbps:
-			return neutral, st.InKbps, th.RaiseAfter, th.ClearAfter
-		case st.InKbps < base*th.BitrateDrop:
-			return bad, st.InKbps, th.RaiseAfter, th.ClearAfter
-		case st.InKbps >= base*th.BitrateRecover:
-			return good, st.InKbps, th.RaiseAfter, th.ClearAfter
+		case base < th.BandwidthMinKbps:
+			return neutral, est, th.RaiseAfter, th.ClearAfter
+		case est < base*th.BandwidthDrop:
+			return bad, est, th.RaiseAfter, th.ClearAfter
+		case est >= base*th.BandwidthRecover:
+			return good, est, th.RaiseAfter, th.ClearAfter
 		}
-		return neutral, st.InKbps, th.RaiseAfter, th.ClearAfter
+		return neutral, est, th.RaiseAfter, th.ClearAfter
 	}
 	return neutral, 0, 1, 1
 }
@@ -242,7 +247,7 @@ const (
 	baselineMin    = 3
 )
 
-// baseline is the median of the last few in_kbps figures: one odd sample moves it little, and
+// baseline is the median of the last few figures: one odd sample moves it little, and
 // the first samples of a fall do not drag it down before the alert is raised.
 func baseline(prev []float64) float64 {
 	if len(prev) < baselineMin {

@@ -14,7 +14,7 @@ type step struct {
 }
 
 func up(f func(*PointStats)) Sample {
-	st := PointStats{Identity: "point-1", State: StateConnected, InKbps: 800}
+	st := PointStats{Identity: "point-1", State: StateConnected, InKbps: 800, EstimateKbps: 2000}
 	if f != nil {
 		f(&st)
 	}
@@ -25,7 +25,7 @@ func loss(v float64) Sample    { return up(func(s *PointStats) { s.LossIn = v })
 func lossOut(v float64) Sample { return up(func(s *PointStats) { s.LossOut = v }) }
 func rtt(v float64) Sample     { return up(func(s *PointStats) { s.RTTms = v }) }
 func state(v string) Sample    { return up(func(s *PointStats) { s.State = v }) }
-func kbps(v float64) Sample    { return up(func(s *PointStats) { s.InKbps = v }) }
+func est(v float64) Sample     { return up(func(s *PointStats) { s.EstimateKbps = v }) }
 
 func rejoin(s Sample) Sample { s.Joined = true; return s }
 
@@ -43,7 +43,7 @@ func TestEvaluate(t *testing.T) {
 	lost := Sample{Lost: true}
 	leftOnPurpose := Sample{}
 	rejoined := Sample{Stats: PointStats{State: StateConnected}, Present: true, Joined: true}
-	audioOnly := func(v float64) Sample { return up(func(s *PointStats) { s.InKbps, s.AudioOnly = v, true }) }
+	audioOnly := func(v float64) Sample { return up(func(s *PointStats) { s.EstimateKbps, s.AudioOnly = v, true }) }
 	cases := []struct {
 		name  string
 		steps []step
@@ -73,17 +73,17 @@ func TestEvaluate(t *testing.T) {
 		{"rejoining clears left and starts clean", []step{{state(StateReconnecting), ""}, {state(StateReconnecting), "reconnecting"}, {lost, "left"}, {rejoined, ""}, {loss(0.3), ""}, {loss(0.3), "loss"}}},
 		{"a rejoin clears the old connection's alerts; its first sample counts", []step{
 			{loss(0.3), ""}, {loss(0.3), "loss"}, {rejoin(loss(0.3)), ""}, {loss(0.3), "loss"}}},
-		{"a bitrate fall below half raises after two samples", []step{
-			{kbps(1000), ""}, {kbps(1000), ""}, {kbps(1000), ""}, {kbps(400), ""}, {kbps(400), "bitrate"}}},
-		{"bitrate recovery is judged against the level before the fall", []step{
-			{kbps(1000), ""}, {kbps(1000), ""}, {kbps(1000), ""}, {kbps(300), ""}, {kbps(300), "bitrate"},
-			{kbps(300), "bitrate"}, {kbps(300), "bitrate"}, {kbps(300), "bitrate"}, {kbps(300), "bitrate"}, {kbps(300), "bitrate"},
-			{kbps(700), "bitrate"}, {kbps(850), "bitrate"}, {kbps(900), ""}}},
-		{"a short dip is not a fall", []step{{kbps(1000), ""}, {kbps(1000), ""}, {kbps(1000), ""}, {kbps(200), ""}, {kbps(1000), ""}, {kbps(200), ""}}},
-		{"no fall is judged before three samples", []step{{kbps(1000), ""}, {kbps(100), ""}, {kbps(100), ""}}},
-		{"a low level (audio) is not judged", []step{{kbps(60), ""}, {kbps(60), ""}, {kbps(60), ""}, {kbps(10), ""}, {kbps(10), ""}}},
-		{"switching to audio only clears a bitrate alert", []step{
-			{kbps(1000), ""}, {kbps(1000), ""}, {kbps(1000), ""}, {kbps(300), ""}, {kbps(300), "bitrate"}, {audioOnly(40), ""}, {audioOnly(40), ""}}},
+		{"a bandwidth fall below half raises after two samples", []step{
+			{est(1000), ""}, {est(1000), ""}, {est(1000), ""}, {est(400), ""}, {est(400), "bandwidth"}}},
+		{"recovery is judged against the level before the fall", []step{
+			{est(1000), ""}, {est(1000), ""}, {est(1000), ""}, {est(300), ""}, {est(300), "bandwidth"},
+			{est(300), "bandwidth"}, {est(300), "bandwidth"}, {est(300), "bandwidth"}, {est(300), "bandwidth"}, {est(300), "bandwidth"},
+			{est(700), "bandwidth"}, {est(850), "bandwidth"}, {est(900), ""}}},
+		{"a short dip is not a fall", []step{{est(1000), ""}, {est(1000), ""}, {est(1000), ""}, {est(200), ""}, {est(1000), ""}, {est(200), ""}}},
+		{"no fall is judged before three samples", []step{{est(1000), ""}, {est(100), ""}, {est(100), ""}}},
+		{"a low level (audio only links) is not judged", []step{{est(60), ""}, {est(60), ""}, {est(60), ""}, {est(10), ""}, {est(10), ""}}},
+		{"switching to audio only clears a bandwidth alert", []step{
+			{est(1000), ""}, {est(1000), ""}, {est(1000), ""}, {est(300), ""}, {est(300), "bandwidth"}, {audioOnly(40), ""}, {audioOnly(40), ""}}},
 		{"several at once, worst first", []step{
 			{up(func(s *PointStats) { s.LossIn, s.RTTms, s.State = 0.3, 900, StateReconnecting }), ""},
 			{up(func(s *PointStats) { s.LossIn, s.RTTms, s.State = 0.3, 900, StateReconnecting }), "reconnecting,loss,rtt"}}},
@@ -97,8 +97,8 @@ func TestEvaluate(t *testing.T) {
 			for i, s := range c.steps {
 				s.s.At = t0.Add(time.Duration(i) * 2 * time.Second)
 				if s.s.Present && !s.s.Joined {
-					s.s.PrevInKbps = prev
-					prev = append(prev, s.s.Stats.InKbps)
+					s.s.PrevEstimateKbps = prev
+					prev = append(prev, s.s.Stats.EstimateKbps)
 				} else {
 					prev = nil
 				}
@@ -139,7 +139,7 @@ func TestKindOrder(t *testing.T) {
 	if KindFailed.Severity() <= KindLeft.Severity() || KindLoss.Severity() <= KindRTT.Severity() || KindRTT.Severity() < 1 {
 		t.Fatal("severities out of order")
 	}
-	if b, _ := KindBitrate.MarshalText(); string(b) != "bitrate" {
+	if b, _ := KindBandwidth.MarshalText(); string(b) != "bandwidth" {
 		t.Fatalf("kind text %q", b)
 	}
 }

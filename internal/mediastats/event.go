@@ -45,14 +45,11 @@ const (
 
 // PointStats are one point's figures in one stats sample, every 2 s.
 type PointStats struct {
-	Identity   string `json:"identity"`
-	Name       string `json:"name"`
-	State      string `json:"state"`
-	AudioOnly  bool   `json:"audio_only"`
-	AudioMuted bool   `json:"audio_muted"`
-	// VideoMuted (the point turned its camera off) is optional: when present, a fall of the
-	// point's bitrate that follows from it is not an alert.
-	VideoMuted   bool      `json:"video_muted,omitempty"`
+	Identity     string    `json:"identity"`
+	Name         string    `json:"name"`
+	State        string    `json:"state"`
+	AudioOnly    bool      `json:"audio_only"`
+	AudioMuted   bool      `json:"audio_muted"`
 	InKbps       float64   `json:"in_kbps"`  // what the server receives from the point
 	OutKbps      float64   `json:"out_kbps"` // what the server sends to it
 	LossIn       float64   `json:"loss_in"`  // fraction 0–1

@@ -2,14 +2,14 @@
 // and the commands the operator and the chair send to points.
 import { api } from './client';
 
-export type AlertKind = 'failed' | 'left' | 'reconnecting' | 'loss' | 'bitrate' | 'rtt';
+export type AlertKind = 'failed' | 'left' | 'reconnecting' | 'loss' | 'bandwidth' | 'rtt';
 export type PointStatus = 'connected' | 'reconnecting' | 'failed' | 'left' | 'absent';
 export type MediaCommandType = 'mute' | 'unmute' | 'spotlight' | 'audio_only' | 'video_on' | 'rejoin' | 'mute_all';
 
 export interface PointAlert {
   kind: AlertKind;
   since: string;
-  /** Loss as a fraction, RTT in ms, bitrate in kbit/s; 0 for state alerts. */
+  /** Loss as a fraction, RTT in ms, bandwidth in kbit/s; 0 for state alerts. */
   value: number;
 }
 

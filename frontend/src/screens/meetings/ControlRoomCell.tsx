@@ -25,7 +25,7 @@ export function alertText(kind: string, value: number): string {
   const name = t(`cr.alert.${kind}` as 'cr.alert.loss');
   if (kind === 'loss') return `${name} ${pct(value)}`;
   if (kind === 'rtt') return `${name} ${ms(value)}`;
-  if (kind === 'bitrate') return `${name} (${kbps(value)} kbit/s)`;
+  if (kind === 'bandwidth') return `${name} (${kbps(value)} kbit/s)`;
   return name;
 }
 
@@ -89,7 +89,6 @@ export function Cell({ p, selected, onSelect }: { p: ControlPoint; selected: boo
           <span class="cr-dot" aria-hidden="true" />
           <span class="cr-name">{shortName(p)}</span>
           {here && p.audio_muted && <MicOff />}
-          {p.audio_only && <span class="cr-tag" aria-hidden="true">{t('cr.audioOnly')}</span>}
         </span>
         {here ? (
           <>
@@ -97,6 +96,7 @@ export function Cell({ p, selected, onSelect }: { p: ControlPoint; selected: boo
               <span>↑{kbps(p.in_kbps)}</span>
               <span>↓{kbps(p.out_kbps)}</span>
               {p.layer && <span class="cr-layer">{p.layer}</span>}
+              {p.audio_only && <span class="cr-tag" aria-hidden="true">{t('cr.audioOnly')}</span>}
             </span>
             <span class="cr-figs">
               <span class={loss(p) > 0.05 ? 'cr-bad' : ''}>{pct(loss(p))}</span>
