@@ -52,8 +52,14 @@ e2e/node_modules/.package-lock.json: e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund
 	@touch $@
 
-e2e: build e2e/node_modules/.package-lock.json
-	PHONGHOP_BIN=$(CURDIR)/$(BIN) e2e/run.sh
+# The browser tests' media helper: a NATS server on loopback for the server under test, and Pion
+# meeting points (e2e/mediafeed).
+MEDIAFEED := bin/mediafeed
+$(MEDIAFEED): $(shell find e2e/mediafeed internal sfu -name '*.go' 2>/dev/null) go.mod go.sum
+	$(GO) build -o $(MEDIAFEED) ./e2e/mediafeed
+
+e2e: build $(MEDIAFEED) e2e/node_modules/.package-lock.json
+	PHONGHOP_BIN=$(CURDIR)/$(BIN) MEDIAFEED_BIN=$(CURDIR)/$(MEDIAFEED) e2e/run.sh
 
 lint: test-frontend
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -4,6 +4,7 @@ import { installLinkInterception } from './router';
 import { loadSession } from './session';
 import './styles/app.css';
 import './styles/meetings.css';
+import './styles/controlroom.css';
 
 installLinkInterception();
 void loadSession();

@@ -21,6 +21,7 @@ import (
 	"github.com/phonghop/phonghop/internal/bus"
 	"github.com/phonghop/phonghop/internal/directory"
 	"github.com/phonghop/phonghop/internal/events"
+	"github.com/phonghop/phonghop/internal/mediastats"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/rooms"
 )
@@ -52,7 +53,9 @@ type Deps struct {
 	// DocumentVersion finds a document version of a meeting for an approval request (from package
 	// docs); nil until documents are wired in.
 	DocumentVersion func(ctx context.Context, m rooms.Member, versionID int64) (*rooms.DocumentVersion, error)
-	Log             *slog.Logger
+	// MediaStats follows the media rooms for the control room; nil makes one fed from Bus.
+	MediaStats *mediastats.Aggregator
+	Log        *slog.Logger
 	// Extra mounts more handlers (e.g. the SFU's signaling at /rtc) on the same mux.
 	Extra map[string]http.Handler
 }
@@ -65,6 +68,7 @@ type Server struct {
 	handler http.Handler
 	metrics *metrics
 	hub     *hub
+	stats   *mediastats.Aggregator
 }
 
 // New builds the routes.
@@ -82,6 +86,14 @@ func New(cfg Config, d Deps) *Server {
 	if d.Bus != nil {
 		if _, err := events.Subscribe(d.Bus, d.Log, s.hub.deliver); err != nil {
 			d.Log.Error("meeting events: subscribe", "err", err)
+		}
+	}
+	if s.stats = d.MediaStats; s.stats == nil {
+		s.stats = mediastats.New(mediastats.Options{Log: d.Log})
+		if d.Bus != nil {
+			if _, err := s.stats.Subscribe(d.Bus); err != nil {
+				d.Log.Error("media events: subscribe", "err", err)
+			}
 		}
 	}
 	s.routes()
@@ -119,6 +131,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/users/{id}/password", s.authed(s.resetPassword))
 
 	s.meetingRoutes()
+	s.controlRoomRoutes()
 	s.documentRoutes()
 	s.registerRoutes()
 

@@ -28,24 +28,31 @@ import (
 
 // env is a real API over a real database and an embedded NATS.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	srv   *httptest.Server
 	org   directory.Organization
 	clock *time.Time
 	media *auth.TokenSigner
+	bus   *bus.Bus
 }
 
 func newEnv(t *testing.T, db *store.DB) *env {
+	return newEnvOn(t, db, bus.Config{DataDir: t.TempDir()})
+}
+
+// newEnvOn is newEnv on a given bus (embedded or external NATS).
+func newEnvOn(t testing.TB, db *store.DB, busCfg bus.Config) *env {
 	ctx := context.Background()
 	clock := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 	e := &env{t: t, db: db, clock: &clock}
 	db.Now = func() time.Time { return *e.clock }
-	b, err := bus.Open(ctx, bus.Config{DataDir: t.TempDir()}, nil)
+	b, err := bus.Open(ctx, busCfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
+	e.bus = b
 	a, d := auth.NewService(db), directory.New(db)
 	if e.org, err = d.CreateOrganization(ctx, directory.Organization{Code: "UBND-T", Name: "UBND tỉnh", Abbreviation: "UBND", Level: directory.Province}); err != nil {
 		t.Fatal(err)

@@ -27,7 +27,13 @@ type meetingEnv struct {
 // newMeetingEnv: the secretary prepares a meeting chaired by "chutich" with "daibieu" invited as a
 // voting delegate; "ngoai" is not invited.
 func newMeetingEnv(t *testing.T, db *store.DB) *meetingEnv {
-	e := &meetingEnv{env: newEnv(t, db), ids: map[string]int64{}}
+	return newMeetingEnvOn(t, newEnv(t, db))
+}
+
+// newMeetingEnvOn prepares the same meeting in a given env (e.g. one on the external NATS).
+func newMeetingEnvOn(t testing.TB, base *env) *meetingEnv {
+	db := base.db
+	e := &meetingEnv{env: base, ids: map[string]int64{}}
 	a := auth.NewService(db)
 	for _, u := range []string{"chutich", "ngoai"} {
 		if _, err := a.CreateAccount(context.Background(), auth.NewAccount{User: directory.User{Username: u, FullName: "Người " + u, OrganizationID: e.org.ID}, Password: "mat-khau-" + u}); err != nil {

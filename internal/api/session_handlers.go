@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/phonghop/phonghop/internal/auth"
-	"github.com/phonghop/phonghop/internal/bus"
 	"github.com/phonghop/phonghop/internal/errs"
 	"github.com/phonghop/phonghop/rooms"
 )
@@ -76,34 +75,15 @@ func (s *Server) sessionRoutes() {
 		}
 		return map[string]any{"token": token, "url": "/rtc", "grant": g}, nil
 	}))
+	// Media commands from the video tab and the control room; who may send which is decided by
+	// rooms.CheckMediaCommand.
 	m.HandleFunc("POST /api/meetings/{id}/media-commands", act(func(w http.ResponseWriter, r *http.Request, mem rooms.Member, p *auth.Principal) (any, error) {
-		in, err := body[struct {
-			Type     string `json:"type"`
-			Identity string `json:"identity"`
-		}](s, w, r)
+		in, err := body[rooms.MediaCommand](s, w, r)
 		if err != nil {
 			return nil, err
 		}
-		if mem.Role != rooms.RoleChair {
-			return nil, errs.E(errs.Forbidden, "Chỉ chủ trì điều khiển âm thanh và màn hình chính.", "Only the chair controls sound and the main screen.")
-		}
-		switch in.Type {
-		case "mute", "unmute", "spotlight":
-			if in.Identity == "" {
-				return nil, errs.Fieldf("identity", "Hãy chọn điểm cầu hoặc đại biểu.", "Choose a participant.")
-			}
-		case "mute_all":
-			in.Identity = "user-" + strconv.FormatInt(p.ID, 10)
-		default:
-			return nil, errs.Fieldf("type", "Lệnh không hợp lệ: %q.", "Unknown command %q.", in.Type)
-		}
-		if s.d.Bus == nil {
-			return nil, errs.E(errs.Unavailable, "Máy chủ hội nghị truyền hình chưa bật.", "The media server is not running.")
-		}
-		if err := s.d.Bus.Publish(bus.MediaCommands(rooms.MediaRoom(mem.MeetingID)), rooms.MediaCommand{Type: in.Type, Identity: in.Identity}); err != nil {
-			return nil, err
-		}
-		return nil, nil
+		_, err = s.d.Rooms.SendMediaCommand(mem, in)
+		return nil, err
 	}))
 	m.HandleFunc("GET /api/meetings/{id}/floor", act(func(w http.ResponseWriter, r *http.Request, mem rooms.Member, p *auth.Principal) (any, error) {
 		fs, err := s.d.Rooms.Floor(r.Context(), mem)

@@ -1,6 +1,9 @@
 package bus
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Subject names. Every subject starts with "phonghop." so one NATS can be shared safely.
 const prefix = "phonghop."
@@ -25,6 +28,20 @@ func MediaEvents(room string) string { return prefix + "media." + room + ".event
 
 // AllMediaEvents matches the media events of every room.
 const AllMediaEvents = prefix + "media.*.events"
+
+// MediaRoomOf is the room named by a MediaEvents or MediaCommands subject, or "" for any other
+// subject: a subscriber to AllMediaEvents learns which room a message is about.
+func MediaRoomOf(subject string) string {
+	rest, ok := strings.CutPrefix(subject, prefix+"media.")
+	if !ok {
+		return ""
+	}
+	room, kind, ok := strings.Cut(rest, ".")
+	if !ok || room == "" || (kind != "events" && kind != "commands") {
+		return ""
+	}
+	return room
+}
 
 // MediaNodes is where SFU nodes announce themselves and their load.
 const MediaNodes = prefix + "media.nodes"

@@ -1,12 +1,14 @@
 import { documentsEn } from './documents';
 import { registerEn } from './register';
 import { meetingsEn } from './meetings';
+import { controlRoomEn } from './controlRoom';
 import type { MessageKey } from './vi';
 
 export const en: Record<MessageKey, string> = {
   ...meetingsEn,
   ...documentsEn,
   ...registerEn,
+  ...controlRoomEn,
   'app.name': 'Paperless Meeting Room',
   'app.tagline': 'Paperless meetings and video conferencing',
   'app.skip': 'Skip to main content',

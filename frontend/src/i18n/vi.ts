@@ -3,11 +3,13 @@
 import { documentsVi } from './documents';
 import { registerVi } from './register';
 import { meetingsVi } from './meetings';
+import { controlRoomVi } from './controlRoom';
 
 export const vi = {
   ...meetingsVi,
   ...documentsVi,
   ...registerVi,
+  ...controlRoomVi,
   'app.name': 'Phòng họp không giấy',
   'app.tagline': 'Hệ thống họp không giấy và hội nghị truyền hình',
   'app.skip': 'Bỏ qua đến nội dung chính',

@@ -6,8 +6,10 @@ import { ErrorBox, Loading } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
 import { navigate, useLocation } from '../../router';
+import { session } from '../../session';
 import { AgendaTab } from './AgendaTab';
 import { ConsoleTab } from './ConsoleTab';
+import { ControlRoomTab } from './ControlRoomTab';
 import { DocumentsTab } from './DocumentsTab';
 import { ApprovalsTab } from './ApprovalsTab';
 import { FloorTab } from './FloorTab';
@@ -30,6 +32,12 @@ const ACTIONS: Record<MeetingStatus, string[]> = {
 
 const notGuest = (s: Snapshot) => s.me.role !== 'guest';
 
+/** The control room is for the operator and the chair, and administrators (as on the server). */
+function mayOpenControlRoom(s: Snapshot): boolean {
+  const cur = session.get();
+  return s.me.role === 'operator' || s.me.role === 'chair' || (cur.state === 'signed-in' && cur.user.is_admin);
+}
+
 const TABS: MeetingTab[] = [
   { key: 'console', label: 'tab.console', render: (s, st) => <ConsoleTab snap={s} st={st} />, visible: (s) => s.me.role === 'chair' },
   { key: 'agenda', label: 'tab.agenda', render: (s) => <AgendaTab snap={s} /> },
@@ -37,6 +45,7 @@ const TABS: MeetingTab[] = [
   { key: 'documents', label: 'tab.documents', render: (s, st) => <DocumentsTab snap={s} version={st.versions.documents} /> },
   { key: 'votes', label: 'tab.votes', render: (s, st) => <VotesTab snap={s} version={st.versions.votes} turnout={st.turnout} /> },
   { key: 'video', label: 'tab.video', render: (s) => <VideoTab snap={s} /> },
+  { key: 'control', label: 'tab.control', render: (s) => <ControlRoomTab snap={s} />, visible: mayOpenControlRoom },
   { key: 'floor', label: 'tab.floor', render: (s, st) => <FloorTab snap={s} version={st.versions.floor} /> },
   { key: 'minutes', label: 'tab.minutes', render: (s, st) => <RecordTab snap={s} kind="minutes" version={st.versions.records} />, visible: notGuest },
   { key: 'conclusion', label: 'tab.conclusion', render: (s, st) => <RecordTab snap={s} kind="conclusion" version={st.versions.records} />, visible: notGuest },
