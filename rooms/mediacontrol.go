@@ -8,10 +8,14 @@ import (
 )
 
 // MediaCommand is what the room service tells the SFU about a meeting's media room: mute or
-// unmute a participant, spotlight one, remove one, end the room. The SFU enforces it.
+// unmute a participant, spotlight one, remove one, end the room, start or stop a recording. The
+// SFU enforces it.
 type MediaCommand struct {
-	Type     string `json:"type"`               // "mute", "unmute", "spotlight", "remove", "end"
-	Identity string `json:"identity,omitempty"` // "user-7" or "point-12"; empty for "end"
+	Type     string `json:"type"`               // "mute", "unmute", "spotlight", "remove", "end", "record_start", "record_stop"
+	Identity string `json:"identity,omitempty"` // "user-7" or "point-12"; empty for "end" and recordings
+	// RecordingID names the recording for "record_start" and "record_stop": the SFU writes
+	// record.Path(dir, room, id) and reports the finished file with this ID.
+	RecordingID int64 `json:"recording_id,omitempty"`
 }
 
 // MediaRoom is the name of a meeting's media room, the same in join tokens and bus subjects.
