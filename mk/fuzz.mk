@@ -5,3 +5,4 @@ FUZZTIME ?= 60s
 .PHONY: fuzz
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) ./docs/edxml
+	$(GO) test -run '^$$' -fuzz FuzzRecorder -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./sfu/record

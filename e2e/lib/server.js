@@ -46,10 +46,11 @@ function serverEnv(settings) {
 
 /**
  * Starts `phonghop serve --demo` and resolves when /readyz answers 200.
- * @param {{name: string, timeoutMs?: number}} opts name labels the log file in artifacts/.
+ * @param {{name: string, timeoutMs?: number, env?: Record<string, string>}} opts name labels the
+ *   log file in artifacts/; env adds PHONGHOP_* settings (e.g. an external NATS).
  * @returns {Promise<{url: string, dataDir: string, log: string, stop: () => Promise<void>}>}
  */
-export async function startServer({ name, timeoutMs = 30_000 }) {
+export async function startServer({ name, timeoutMs = 30_000, env = {} }) {
   const bin = serverBinary();
   const dataDir = await mkdtemp(join(tmpdir(), 'phonghop-e2e-data-'));
   const port = await freePort();
@@ -65,6 +66,7 @@ export async function startServer({ name, timeoutMs = 30_000 }) {
       PHONGHOP_RTC_UDP_PORT: String(udpPort),
       PHONGHOP_RTC_TCP_PORT: '0',
       PHONGHOP_RTC_LOOPBACK: 'true',
+      ...env,
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,6 @@
 import { documentsEn } from './documents';
 import { registerEn } from './register';
+import { recordingsEn } from './recordings';
 import { meetingsEn } from './meetings';
 import type { MessageKey } from './vi';
 
@@ -7,6 +8,7 @@ export const en: Record<MessageKey, string> = {
   ...meetingsEn,
   ...documentsEn,
   ...registerEn,
+  ...recordingsEn,
   'app.name': 'Paperless Meeting Room',
   'app.tagline': 'Paperless meetings and video conferencing',
   'app.skip': 'Skip to main content',

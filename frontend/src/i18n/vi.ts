@@ -2,12 +2,14 @@
 // (the compiler checks). Placeholders are written {name}.
 import { documentsVi } from './documents';
 import { registerVi } from './register';
+import { recordingsVi } from './recordings';
 import { meetingsVi } from './meetings';
 
 export const vi = {
   ...meetingsVi,
   ...documentsVi,
   ...registerVi,
+  ...recordingsVi,
   'app.name': 'Phòng họp không giấy',
   'app.tagline': 'Hệ thống họp không giấy và hội nghị truyền hình',
   'app.skip': 'Bỏ qua đến nội dung chính',
