@@ -215,9 +215,13 @@ func (r *Recorder) put(pkt *rtp.Packet, video bool) {
 	if pkt == nil {
 		return
 	}
+	r.putRaw(&pkt.Header, pkt.Payload, video)
+}
+
+func (r *Recorder) putRaw(h *rtp.Header, payload []byte, video bool) {
 	// The packet's buffer belongs to the caller (the SFU reuses it), so the payload is copied.
-	p := rtpIn{video: video, seq: pkt.SequenceNumber, ts: pkt.Timestamp, marker: pkt.Marker,
-		payload: append([]byte(nil), pkt.Payload...), at: r.cfg.now()}
+	p := rtpIn{video: video, seq: h.SequenceNumber, ts: h.Timestamp, marker: h.Marker,
+		payload: append([]byte(nil), payload...), at: r.cfg.now()}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.closed {
@@ -228,6 +232,37 @@ func (r *Recorder) put(pkt *rtp.Packet, video bool) {
 	default:
 		r.overflow.Add(1)
 	}
+}
+
+// TrackWriter feeds one track of a Recorder through the interface a forwarding slot writes to
+// (webrtc.TrackLocalWriter): the SFU can give a recording the same slots a subscriber has, and
+// their rewriting makes each a continuous stream across source switches. The slot must not
+// send RED (no RED payload type for a recording's audio slot).
+type TrackWriter struct {
+	r     *Recorder
+	video bool
+}
+
+// VideoTrack is the writer of the recording's VP8 track.
+func (r *Recorder) VideoTrack() TrackWriter { return TrackWriter{r: r, video: true} }
+
+// AudioTrack is the writer of the recording's Opus track.
+func (r *Recorder) AudioTrack() TrackWriter { return TrackWriter{r: r} }
+
+// WriteRTP queues a packet given as header and payload; it never blocks.
+func (w TrackWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+	w.r.putRaw(h, payload, w.video)
+	return len(payload), nil
+}
+
+// Write queues a whole marshalled RTP packet.
+func (w TrackWriter) Write(b []byte) (int, error) {
+	var p rtp.Packet
+	if err := p.Unmarshal(b); err != nil {
+		return 0, fmt.Errorf("record: %w", err)
+	}
+	w.r.putRaw(&p.Header, p.Payload, w.video)
+	return len(b), nil
 }
 
 func (r *Recorder) run() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
 
 	"github.com/phonghop/phonghop/sfu/record"
 	"github.com/phonghop/phonghop/sfu/record/recordtest"
@@ -366,4 +367,51 @@ func TestFinishedEvent(t *testing.T) {
 	if ev := (record.Info{}).Finished(9, "", record.ErrNoMedia); ev.Error == "" {
 		t.Error("an error was not carried")
 	}
+}
+
+// A slot can write into a recording as into a subscriber's track: header and payload, or a whole
+// marshalled packet.
+var _ webrtc.TrackLocalWriter = record.TrackWriter{}
+
+func TestTrackWriter(t *testing.T) {
+	pkts := recordtest.Packets(recordtest.Spec{Duration: time.Second, FPS: 10, Width: 160, Height: 120, KeyEvery: 10, Audio: true})
+	var now time.Time
+	f := &memFile{}
+	r, err := record.New(f, record.WithClock(func() time.Time { return now }), record.WithQueue(len(pkts)+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	video, audio := r.VideoTrack(), r.AudioTrack()
+	for i, p := range pkts {
+		now = p.At
+		w := audio
+		if p.Video {
+			w = video
+		}
+		if i%2 == 0 {
+			if _, err := w.WriteRTP(&p.RTP.Header, p.RTP.Payload); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		raw, err := p.RTP.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := video.Write([]byte{1, 2}); err == nil {
+		t.Error("a malformed packet was accepted")
+	}
+	info, err := r.Close()
+	if err != nil || info.VideoFrames != 10 || info.AudioFrames != 50 {
+		t.Fatalf("info %+v, %v", info, err)
+	}
+	p, err := parseWebM(f.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, p, f.b)
 }
