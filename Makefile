@@ -52,14 +52,16 @@ e2e/node_modules/.package-lock.json: e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund
 	@touch $@
 
-# The browser tests' media helper: a NATS server on loopback for the server under test, and Pion
-# meeting points (e2e/mediafeed).
+# The browser tests' helpers, built here so that the tests, in their namespace, need no Go
+# toolchain: Pion meeting points and a NATS server on loopback (e2e/mediafeed), and the stand-in
+# for the SFU's side of a recording (recordfixture).
 MEDIAFEED := bin/mediafeed
 $(MEDIAFEED): $(shell find e2e/mediafeed internal sfu -name '*.go' 2>/dev/null) go.mod go.sum
 	$(GO) build -o $(MEDIAFEED) ./e2e/mediafeed
 
 e2e: build $(MEDIAFEED) e2e/node_modules/.package-lock.json
-	PHONGHOP_BIN=$(CURDIR)/$(BIN) MEDIAFEED_BIN=$(CURDIR)/$(MEDIAFEED) e2e/run.sh
+	$(GO) build -o bin/recordfixture ./sfu/record/cmd/recordfixture
+	PHONGHOP_BIN=$(CURDIR)/$(BIN) MEDIAFEED_BIN=$(CURDIR)/$(MEDIAFEED) RECORD_FIXTURE_BIN=$(CURDIR)/bin/recordfixture e2e/run.sh
 
 lint: test-frontend
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

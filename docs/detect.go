@@ -13,10 +13,16 @@ const (
 	TypePDF  = "application/pdf"
 	TypeDOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 	TypeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	// TypeWebM is a recording of the video conference; only the system stores one (ImportRecording).
+	TypeWebM = "video/webm"
 )
 
-// Detect reads a stored file and tells what it is: a PDF (header and end-of-file marker), or a
-// Word or Excel file (an OOXML zip with the parts each needs). Anything else is "".
+// isDocumentType reports whether people may upload a file of this type as a meeting document.
+func isDocumentType(ct string) bool { return ct == TypePDF || ct == TypeDOCX || ct == TypeXLSX }
+
+// Detect reads a stored file and tells what it is: a PDF (header and end-of-file marker), a
+// Word or Excel file (an OOXML zip with the parts each needs), or a WebM video (an EBML header,
+// magic 1A 45 DF A3, whose DocType is "webm"). Anything else is "".
 func Detect(f *os.File, size int64) string {
 	head := make([]byte, 1024)
 	n, _ := f.ReadAt(head, 0)
@@ -33,6 +39,10 @@ func Detect(f *os.File, size int64) string {
 		}
 		if bytes.Contains(tail, []byte("%%EOF")) {
 			return TypePDF
+		}
+	case bytes.HasPrefix(head, ebmlMagic):
+		if webmHeader(head) {
+			return TypeWebM
 		}
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		zr, err := zip.NewReader(f, size)

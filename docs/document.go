@@ -96,7 +96,9 @@ type Meta struct {
 	ReadableUntil *time.Time `json:"readable_until"`
 }
 
-func (m *Meta) validate(filename string) error {
+// validate checks the form; current is the document's kind before the change ("" for a new one).
+// A recording stays a recording, and nothing else becomes one: that kind is the system's.
+func (m *Meta) validate(filename, current string) error {
 	m.Title = strings.TrimSpace(m.Title)
 	if m.Title == "" {
 		m.Title = strings.TrimSuffix(filepath.Base(filename), filepath.Ext(filename))
@@ -107,7 +109,10 @@ func (m *Meta) validate(filename string) error {
 	if m.Kind == "" {
 		m.Kind = Reference
 	}
-	if m.Kind != Reference && m.Kind != Draft {
+	if (current == Recording) != (m.Kind == Recording) {
+		return errs.Fieldf("kind", "Bản ghi hình không đổi loại, và không tài liệu nào trở thành bản ghi hình.", "A recording keeps its kind, and no other document becomes one.")
+	}
+	if m.Kind != Reference && m.Kind != Draft && m.Kind != Recording {
 		return errs.Fieldf("kind", "Loại tài liệu không hợp lệ.", "Unknown kind %q.", m.Kind)
 	}
 	if m.Access == "" {
@@ -186,14 +191,14 @@ func (s *Service) Upload(ctx context.Context, v Viewer, meetingID int64, meta Me
 	if !canPrepare(v) {
 		return Document{}, errPrepareOnly
 	}
-	if err := meta.validate(filename); err != nil {
+	if err := meta.validate(filename, ""); err != nil {
 		return Document{}, err
 	}
 	// Checked before the file is stored too, so a wrong item does not leave a file behind.
 	if err := checkAgendaItem(ctx, s.db.Reader(), meetingID, meta.AgendaItemID); err != nil {
 		return Document{}, err
 	}
-	blob, err := s.store(r)
+	blob, err := s.store(r, s.MaxSize, isDocumentType)
 	if err != nil {
 		return Document{}, err
 	}
@@ -233,10 +238,12 @@ func (s *Service) NewVersion(ctx context.Context, v Viewer, meetingID, docID int
 	if !canPrepare(v) {
 		return Document{}, errPrepareOnly
 	}
-	if _, err := load(ctx, s.db.Reader(), meetingID, docID); err != nil {
+	if cur, err := load(ctx, s.db.Reader(), meetingID, docID); err != nil {
 		return Document{}, err
+	} else if cur.Kind == Recording {
+		return Document{}, errs.E(errs.Conflict, "Bản ghi hình không có phiên bản mới.", "A recording has no new versions.")
 	}
-	blob, err := s.store(r)
+	blob, err := s.store(r, s.MaxSize, isDocumentType)
 	if err != nil {
 		return Document{}, err
 	}
@@ -311,21 +318,21 @@ type storedBlob struct {
 	size             int64
 }
 
-// store checks what the bytes are while keeping them: content that is empty, too large or of a
-// type not accepted never enters the blob store.
-func (s *Service) store(r io.Reader) (storedBlob, error) {
+// store checks what the bytes are while keeping them: content that is empty, larger than limit
+// or of a type accept refuses never enters the blob store.
+func (s *Service) store(r io.Reader, limit int64, accept func(contentType string) bool) (storedBlob, error) {
 	var ct string
-	sum, size, err := s.blobs.Put(r, s.MaxSize, func(f *os.File, size int64) error {
+	sum, size, err := s.blobs.Put(r, limit, func(f *os.File, size int64) error {
 		if size == 0 {
 			return errs.Fieldf("file", "Tệp rỗng.", "The file is empty.")
 		}
-		if ct = Detect(f, size); ct == "" {
+		if ct = Detect(f, size); ct == "" || !accept(ct) {
 			return errUnsupported
 		}
 		return nil
 	})
 	if errors.Is(err, ErrTooLarge) {
-		return storedBlob{}, errs.E(errs.TooLarge, fmt.Sprintf("Tệp quá lớn: tối đa %d MB.", s.MaxSize>>20), fmt.Sprintf("The file is too large: at most %d MB.", s.MaxSize>>20))
+		return storedBlob{}, errs.E(errs.TooLarge, fmt.Sprintf("Tệp quá lớn: tối đa %d MB.", limit>>20), fmt.Sprintf("The file is too large: at most %d MB.", limit>>20))
 	}
 	if errors.Is(err, ErrIncomplete) {
 		return storedBlob{}, errs.E(errs.Invalid, "Tải lên bị gián đoạn; tệp chưa được lưu. Hãy tải lại.", "The upload was interrupted; nothing was kept. Upload again.").Wrap(err)
@@ -403,7 +410,7 @@ func (s *Service) SetAccess(ctx context.Context, v Viewer, meetingID, docID int6
 		if meta.Kind == "" {
 			meta.Kind = cur.Kind
 		}
-		if err := meta.validate(""); err != nil {
+		if err := meta.validate("", cur.Kind); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE documents SET title = ?, kind = ?, access = ?, readable_until = ? WHERE id = ?`,

@@ -7,3 +7,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) ./docs/edxml
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./sfu
 	$(GO) test -run '^$$' -fuzz FuzzParseVP8 -fuzztime $(FUZZTIME) ./sfu
+	$(GO) test -run '^$$' -fuzz FuzzRecorder -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./sfu/record

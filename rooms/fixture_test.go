@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/phonghop/phonghop/agenda"
+	"github.com/phonghop/phonghop/docs"
 	"github.com/phonghop/phonghop/internal/auth"
 	"github.com/phonghop/phonghop/internal/directory"
 	"github.com/phonghop/phonghop/internal/events"
@@ -16,7 +17,7 @@ import (
 
 func migrations() []store.Migrations {
 	return []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations(), rooms.Migrations(),
-		agenda.Migrations(), rooms.SessionMigrations()}
+		agenda.Migrations(), docs.Migrations(), rooms.SessionMigrations()}
 }
 
 // fixture is a scheduled meeting of a province body with a chair, a secretary, delegates with

@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -172,6 +173,12 @@ func (s *Service) Transition(ctx context.Context, mem Member, action string) (Me
 		}
 		if _, err := tx.ExecContext(ctx, q+` WHERE id = ?`, append(args, mem.MeetingID)...); err != nil {
 			return err
+		}
+		if tr.to == Ended {
+			// The recording stops with the session (its record_stop goes out before "end").
+			if _, err := s.stopRunning(ctx, tx, mem.MeetingID, mem.UserID); err != nil && !errors.Is(err, errRecording) {
+				return err
+			}
 		}
 		if m, err = loadMeeting(ctx, tx, mem.MeetingID, ""); err != nil {
 			return err

@@ -12,8 +12,11 @@ import (
 // MediaCommand is what the room service tells the SFU about a meeting's media room
 // (sfu/PROTOCOL.md "Room commands"). The SFU enforces it.
 type MediaCommand struct {
-	Type     string `json:"type"`               // one of the Media* command types
-	Identity string `json:"identity,omitempty"` // "user-7" or "point-12"; empty for "end"
+	Type     string `json:"type"`               // one of the Media* command types, or record_start/record_stop
+	Identity string `json:"identity,omitempty"` // "user-7" or "point-12"; empty for "end" and recordings
+	// RecordingID names the recording for "record_start" and "record_stop": the SFU writes
+	// record.Path(dir, room, id) and reports the finished file with this ID.
+	RecordingID int64 `json:"recording_id,omitempty"`
 }
 
 // Media command types.

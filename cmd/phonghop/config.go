@@ -23,6 +23,10 @@ type Config struct {
 	Log      LogConfig
 	// MaxUploadMB bounds one uploaded document (default 100).
 	MaxUploadMB int
+	// RecordingDir is where the media server writes recordings until the room service has
+	// imported them into the documents (default <data dir>/recordings). With several nodes it is
+	// the same path on each, on the disk of the node that records.
+	RecordingDir string
 	// SigningCert and SigningKey are PEM files of the agency certificate that signs filed
 	// documents; empty uses a self-signed certificate kept in the data directory.
 	SigningCert, SigningKey string
@@ -109,6 +113,7 @@ var envVars = []struct{ name, help string }{
 	{"PHONGHOP_SECURE_COOKIES", "true when served over HTTPS"},
 	{"PHONGHOP_TRUST_PROXY", "true to take client addresses from X-Forwarded-For"},
 	{"PHONGHOP_MAX_UPLOAD_MB", "largest document upload in MB (default 100)"},
+	{"PHONGHOP_RECORDING_DIR", "where recordings are written until imported (default <data dir>/recordings)"},
 	{"PHONGHOP_SIGNING_CERT", "PEM certificate (and issuers) that signs filed documents"},
 	{"PHONGHOP_SIGNING_KEY", "PEM private key of that certificate"},
 }
@@ -162,6 +167,8 @@ func (c *Config) fromEnv(environ []string) error {
 			c.HTTP.TrustProxy, err = strconv.ParseBool(v)
 		case "PHONGHOP_MAX_UPLOAD_MB":
 			c.MaxUploadMB, err = strconv.Atoi(v)
+		case "PHONGHOP_RECORDING_DIR":
+			c.RecordingDir = v
 		case "PHONGHOP_SIGNING_CERT":
 			c.SigningCert = v
 		case "PHONGHOP_SIGNING_KEY":
@@ -193,6 +200,7 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "debug, info, warn or error (env PHONGHOP_LOG_LEVEL)")
 	fs.StringVar(&c.Log.Format, "log-format", c.Log.Format, "text or json (env PHONGHOP_LOG_FORMAT)")
 	fs.IntVar(&c.MaxUploadMB, "max-upload-mb", c.MaxUploadMB, "largest document upload in MB (env PHONGHOP_MAX_UPLOAD_MB)")
+	fs.StringVar(&c.RecordingDir, "recording-dir", c.RecordingDir, "where recordings are written until imported; default <data dir>/recordings (env PHONGHOP_RECORDING_DIR)")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "seed the demo province into an empty database")
 }
 
@@ -203,6 +211,11 @@ func (c *Config) Validate() error {
 		problems = append(problems, errors.New("the data directory must not be empty"))
 	} else if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs
+	}
+	if c.RecordingDir == "" && c.DataDir != "" {
+		c.RecordingDir = filepath.Join(c.DataDir, "recordings")
+	} else if abs, err := filepath.Abs(c.RecordingDir); err == nil {
+		c.RecordingDir = abs // the SFU reports absolute paths, which the importer compares
 	}
 	if c.HTTP.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {

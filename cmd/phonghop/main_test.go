@@ -7,6 +7,7 @@ import (
 	"github.com/phonghop/phonghop/internal/bus/bustest"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -174,6 +175,19 @@ func TestConfig(t *testing.T) {
 		if err := c.Validate(); err == nil {
 			t.Errorf("bad config %d validated", i)
 		}
+	}
+	// Recordings go under the data directory unless told otherwise, always as an absolute path
+	// (the SFU reports absolute paths and the importer compares them).
+	c = defaultConfig()
+	c.DataDir = "/srv/phonghop"
+	if err := c.Validate(); err != nil || c.RecordingDir != "/srv/phonghop/recordings" {
+		t.Errorf("default recording dir %q, %v", c.RecordingDir, err)
+	}
+	if err := c.fromEnv([]string{"PHONGHOP_RECORDING_DIR=rec"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil || !filepath.IsAbs(c.RecordingDir) || filepath.Base(c.RecordingDir) != "rec" {
+		t.Errorf("recording dir %q, %v", c.RecordingDir, err)
 	}
 	if err := run(context.Background(), []string{"nonsense"}, io.Discard, io.Discard); err == nil {
 		t.Fatal("unknown command accepted")

@@ -25,6 +25,7 @@ import (
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/rooms"
 	"github.com/phonghop/phonghop/sfu"
+	"github.com/phonghop/phonghop/sfu/record"
 )
 
 // migrations lists every component's schema in dependency order.
@@ -48,6 +49,8 @@ type Server struct {
 	Docs   *docs.Service
 	SFU    *sfu.Server
 	TURN   *sfu.TURNServer
+	// Recordings imports the SFU's finished recordings into the meetings' documents.
+	Recordings *rooms.RecordingImporter
 
 	api      *api.Server
 	http     *http.Server
@@ -115,6 +118,11 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 		return nil, err
 	}
 	s.Docs = docs.New(s.DB, s.Events, blobs, int64(cfg.MaxUploadMB)<<20)
+	s.Recordings = rooms.NewRecordingImporter(s.Rooms, s.Docs, s.Bus,
+		func(room string, id int64) string { return record.Path(cfg.RecordingDir, room, id) }, s.Log)
+	if err := s.Recordings.Start(); err != nil {
+		return nil, err
+	}
 	signer, err := loadSigner(cfg)
 	if err != nil {
 		return nil, err
@@ -239,6 +247,9 @@ func (s *Server) Close() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = s.SFU.Shutdown(ctx)
 		cancel()
+	}
+	if s.Recordings != nil {
+		s.Recordings.Stop()
 	}
 	if s.Bus != nil {
 		s.Bus.Close()

@@ -35,6 +35,8 @@ type env struct {
 	clock *time.Time
 	media *auth.TokenSigner
 	bus   *bus.Bus
+	rooms *rooms.Service
+	docs  *docs.Service
 }
 
 func newEnv(t *testing.T, db *store.DB) *env {
@@ -79,9 +81,9 @@ func newEnvOn(t testing.TB, db *store.DB, busCfg bus.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.media = media
+	e.media, e.bus, e.rooms, e.docs = media, b, rooms.New(db, log, b, nil), docs.New(db, log, blobs, 1<<20)
 	e.srv = httptest.NewServer(api.New(api.Config{}, api.Deps{DB: db, Bus: b, Auth: a, Directory: d,
-		Rooms: rooms.New(db, log, b, nil), Agenda: agenda.New(db, log), Docs: docs.New(db, log, blobs, 1<<20), Register: register.New(db), Signer: signer, Media: media, Log: slog.New(slog.DiscardHandler)}))
+		Rooms: e.rooms, Agenda: agenda.New(db, log), Docs: e.docs, Register: register.New(db), Signer: signer, Media: media, Log: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(e.srv.Close)
 	return e
 }

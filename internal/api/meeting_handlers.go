@@ -198,6 +198,7 @@ func (s *Server) meetingRoutes() {
 	}))
 	m.HandleFunc("GET /api/meetings/{id}/ws", s.authed(s.meetingSocket))
 	s.sessionRoutes()
+	s.recordingRoutes()
 }
 
 func agendaActor(m rooms.Member) agenda.Actor {

@@ -82,6 +82,14 @@ func (s *Server) sessionRoutes() {
 		if err != nil {
 			return nil, err
 		}
+		// Recording is a meeting state change (recorded, logged, then sent to the SFU), which
+		// the chair and the secretary make; package rooms checks who asks.
+		switch in.Type {
+		case "record_start":
+			return s.d.Rooms.StartRecording(r.Context(), mem)
+		case "record_stop":
+			return s.d.Rooms.StopRecording(r.Context(), mem)
+		}
 		_, err = s.d.Rooms.SendMediaCommand(mem, in)
 		return nil, err
 	}))

@@ -20,7 +20,10 @@ import (
 //	{{blob}}       bytes
 //	{{bigint}}     a 64-bit integer
 //
-// Anything else must be SQL both SQLite and PostgreSQL accept.
+// Anything else must be SQL both SQLite and PostgreSQL accept. When a change cannot be written
+// once for both (SQLite cannot alter a CHECK constraint in place), the migration comes as two
+// files, NNN_description.sqlite.sql and NNN_description.postgres.sql, and each backend applies
+// its own.
 type Migrations struct {
 	Component string
 	FS        fs.FS
@@ -51,7 +54,8 @@ type migrationFile struct {
 	name    string
 }
 
-func listMigrations(fsys fs.FS) ([]migrationFile, error) {
+// listMigrations lists the migrations a dialect applies: the shared files and its own.
+func listMigrations(fsys fs.FS, d Dialect) ([]migrationFile, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, err
@@ -61,6 +65,10 @@ func listMigrations(fsys fs.FS) ([]migrationFile, error) {
 	for _, e := range entries {
 		if e.IsDir() || path.Ext(e.Name()) != ".sql" {
 			continue
+		}
+		own := "." + string(d) + ".sql"
+		if (strings.HasSuffix(e.Name(), ".sqlite.sql") || strings.HasSuffix(e.Name(), ".postgres.sql")) && !strings.HasSuffix(e.Name(), own) {
+			continue // the other backend's version of a migration
 		}
 		num, _, ok := strings.Cut(e.Name(), "_")
 		v, err := strconv.Atoi(num)
@@ -91,7 +99,7 @@ func (db *DB) Migrate(ctx context.Context, sets ...Migrations) error {
 		return fmt.Errorf("store: create schema_migrations: %w", err)
 	}
 	for _, set := range sets {
-		files, err := listMigrations(set.FS)
+		files, err := listMigrations(set.FS, db.Dialect)
 		if err != nil {
 			return fmt.Errorf("store: %s: %w", set.Component, err)
 		}

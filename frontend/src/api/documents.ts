@@ -17,7 +17,7 @@ export interface Doc {
   meeting_id: number;
   agenda_item_id: number | null;
   title: string;
-  kind: 'reference' | 'draft';
+  kind: 'reference' | 'draft' | 'recording';
   access: 'all' | 'named' | 'organizers';
   readers: number[];
   readable_until?: string;

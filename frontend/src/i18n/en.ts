@@ -1,5 +1,6 @@
 import { documentsEn } from './documents';
 import { registerEn } from './register';
+import { recordingsEn } from './recordings';
 import { meetingsEn } from './meetings';
 import { controlRoomEn } from './controlRoom';
 import type { MessageKey } from './vi';
@@ -9,6 +10,7 @@ export const en: Record<MessageKey, string> = {
   ...documentsEn,
   ...registerEn,
   ...controlRoomEn,
+  ...recordingsEn,
   'app.name': 'Paperless Meeting Room',
   'app.tagline': 'Paperless meetings and video conferencing',
   'app.skip': 'Skip to main content',

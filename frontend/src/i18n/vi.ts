@@ -2,6 +2,7 @@
 // (the compiler checks). Placeholders are written {name}.
 import { documentsVi } from './documents';
 import { registerVi } from './register';
+import { recordingsVi } from './recordings';
 import { meetingsVi } from './meetings';
 import { controlRoomVi } from './controlRoom';
 
@@ -10,6 +11,7 @@ export const vi = {
   ...documentsVi,
   ...registerVi,
   ...controlRoomVi,
+  ...recordingsVi,
   'app.name': 'Phòng họp không giấy',
   'app.tagline': 'Hệ thống họp không giấy và hội nghị truyền hình',
   'app.skip': 'Bỏ qua đến nội dung chính',

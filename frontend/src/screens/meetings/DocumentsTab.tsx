@@ -81,8 +81,12 @@ function DocRow({ meetingId, d, canEdit, people, onChange }: { meetingId: number
         {d.readable && cur && <a class="btn btn-ghost btn-sm" href={`${documents.fileUrl(meetingId, d.id)}?download=1`}>{t('docs.download')}</a>}
         {canEdit && (
           <>
-            <input ref={file} type="file" hidden accept=".pdf,.docx,.xlsx" onChange={(e) => e.currentTarget.files?.[0] && newVersion(e.currentTarget.files[0])} />
-            <Button size="sm" variant="ghost" onClick={() => file.current?.click()}>{t('docs.newVersion')}</Button>
+            {d.kind !== 'recording' && (
+              <>
+                <input ref={file} type="file" hidden accept=".pdf,.docx,.xlsx" onChange={(e) => e.currentTarget.files?.[0] && newVersion(e.currentTarget.files[0])} />
+                <Button size="sm" variant="ghost" onClick={() => file.current?.click()}>{t('docs.newVersion')}</Button>
+              </>
+            )}
             <Button size="sm" variant="ghost" onClick={() => setEditing(!editing)} data-testid="doc-access">{t('docs.editAccess')}</Button>
           </>
         )}

@@ -14,6 +14,7 @@ import { DocumentsTab } from './DocumentsTab';
 import { ApprovalsTab } from './ApprovalsTab';
 import { FloorTab } from './FloorTab';
 import { ParticipantsTab } from './ParticipantsTab';
+import { RecordingBadge, RecordingButtons, RecordingsTab, useRecordings } from './Recordings';
 import { RecordTab } from './RecordTab';
 import { extraTabs, type MeetingTab } from './tabs';
 import { formatWhen, useMeeting } from './useMeeting';
@@ -46,6 +47,7 @@ const TABS: MeetingTab[] = [
   { key: 'votes', label: 'tab.votes', render: (s, st) => <VotesTab snap={s} version={st.versions.votes} turnout={st.turnout} /> },
   { key: 'video', label: 'tab.video', render: (s) => <VideoTab snap={s} /> },
   { key: 'control', label: 'tab.control', render: (s) => <ControlRoomTab snap={s} />, visible: mayOpenControlRoom },
+  { key: 'recordings', label: 'tab.recordings', render: (s, st) => <RecordingsTab snap={s} version={st.versions.recordings} /> },
   { key: 'floor', label: 'tab.floor', render: (s, st) => <FloorTab snap={s} version={st.versions.floor} /> },
   { key: 'minutes', label: 'tab.minutes', render: (s, st) => <RecordTab snap={s} kind="minutes" version={st.versions.records} />, visible: notGuest },
   { key: 'conclusion', label: 'tab.conclusion', render: (s, st) => <RecordTab snap={s} kind="conclusion" version={st.versions.records} />, visible: notGuest },
@@ -55,6 +57,7 @@ const TABS: MeetingTab[] = [
 /** The meeting page: header, status actions for organizers, and the tabs. */
 export function MeetingPage({ meetingId }: { meetingId: number }) {
   const st = useMeeting(meetingId);
+  const rec = useRecordings(meetingId, st.versions.recordings);
   const { query } = useLocation();
   if (st.error) return <ErrorBox message={errorText(st.error)} onRetry={st.reload} />;
   if (!st.snap) return <Loading />;
@@ -86,8 +89,10 @@ export function MeetingPage({ meetingId }: { meetingId: number }) {
           <span class="badge">{me.role ? t(`role.${me.role}`) : t('role.organizer')}</span>
           <span class="badge" data-testid="present-count">{t('meeting.present', { present: snap.attendance.present, members: snap.attendance.members })}</span>
           <span class={`live-dot live-${st.link}`} role="status" data-testid="live-state">{t(`live.${st.link}`)}</span>
+          <RecordingBadge running={rec.running} />
         </span>
         <span class="btn-row">
+          <RecordingButtons snap={snap} running={rec.running} onChange={rec.reload} />
           {organizer && m.status !== 'archived' && m.status !== 'cancelled' && m.status !== 'ended' && (
             <Button size="sm" variant="ghost" onClick={() => navigate(`/meetings/${m.id}/edit`)}>{t('action.edit')}</Button>
           )}

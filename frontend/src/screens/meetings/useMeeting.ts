@@ -10,6 +10,7 @@ export interface Versions {
   records: number;
   approvals: number;
   documents: number;
+  recordings: number;
 }
 
 export interface MeetingState {
@@ -32,7 +33,7 @@ export function useMeeting(id: number): MeetingState {
   const [snap, setSnap] = useState<Snapshot | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [startSeq, setStartSeq] = useState<number | null>(null);
-  const [versions, setVersions] = useState<Versions>({ votes: 0, floor: 0, records: 0, approvals: 0, documents: 0 });
+  const [versions, setVersions] = useState<Versions>({ votes: 0, floor: 0, records: 0, approvals: 0, documents: 0, recordings: 0 });
   const [turnout, setTurnout] = useState<Record<number, number>>({});
   const [lastEvent, setLastEvent] = useState<MeetingEvent | null>(null);
   const pending = useRef(0);
@@ -67,6 +68,8 @@ export function useMeeting(id: number): MeetingState {
       bump('floor');
     } else if (e.type === 'record.saved') {
       bump('records');
+    } else if (e.type === 'recording.changed') {
+      bump('recordings');
     } else if (e.type.startsWith('approval.')) {
       bump('approvals');
     } else if (e.type.startsWith('document.') || e.type.startsWith('comment.')) {
