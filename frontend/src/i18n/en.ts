@@ -1,10 +1,12 @@
 import { documentsEn } from './documents';
 import { registerEn } from './register';
 import { meetingsEn } from './meetings';
+import { videoEn } from './video';
 import type { MessageKey } from './vi';
 
 export const en: Record<MessageKey, string> = {
   ...meetingsEn,
+  ...videoEn,
   ...documentsEn,
   ...registerEn,
   'app.name': 'Paperless Meeting Room',

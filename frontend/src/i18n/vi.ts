@@ -3,9 +3,11 @@
 import { documentsVi } from './documents';
 import { registerVi } from './register';
 import { meetingsVi } from './meetings';
+import { videoVi } from './video';
 
 export const vi = {
   ...meetingsVi,
+  ...videoVi,
   ...documentsVi,
   ...registerVi,
   'app.name': 'Phòng họp không giấy',
