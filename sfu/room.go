@@ -1,375 +1,484 @@
 package sfu
 
 import (
+	"encoding/json"
 	"errors"
-	"io"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/pion/rtcp"
-	"github.com/pion/webrtc/v4"
 
 	"github.com/phonghop/phonghop/internal/auth"
 )
 
-// Lock order: room.mu before participant.mu; never the other way round.
-
-// room is one media room: its participants and the tracks they publish.
+// room is one media room: its participants, what they publish, who is on the main screen and
+// who speaks. One goroutine per room (run) does the periodic work: speaker detection, the
+// loudest-audio slots, roster and speaking messages, layer choice and pausing, statistics.
 type room struct {
 	s    *Server
 	name string
 
 	mu           sync.Mutex
 	participants map[string]*participant
-	tracks       []*published
+	order        []string // identities in joining order
 	spotlight    string
+	speaker      string   // the active speaker
+	recent       []string // recent speakers, most recent first
+	screen       *source
+	chairMuted   map[string]bool // by identity: survives a rejoin
+	parked       map[string]parked
+	rosterDirty  map[string]bool
+	rosterGone   map[string]bool
 	closed       bool
+	kick         chan struct{}
+	stop         chan struct{}
+	speakingSet  []string
+	busSpeaking  string
+	lastStats    map[*participant]statSample
+	lastStatsAt  time.Time
 }
 
-// published is a track a participant sends, fanned out to every other participant.
-type published struct {
-	owner   *participant
-	kind    string
-	remote  *webrtc.TrackRemote
-	local   *webrtc.TrackLocalStaticRTP
-	senders map[*participant]*webrtc.RTPSender
-}
-
-// participant is one connected client.
-type participant struct {
-	room  *room
-	grant auth.MediaGrant
-	conn  *websocket.Conn
-	pc    *webrtc.PeerConnection
-
-	wmu sync.Mutex // serializes writes to conn
-
-	mu          sync.Mutex
-	negotiating bool
-	pending     bool
-	remoteSet   bool
-	candidates  []webrtc.ICECandidateInit
-	chairMuted  map[string]bool // enforced here: nothing of that kind is forwarded
-	selfMuted   map[string]bool
-	gone        bool
+// parked is what a participant that dropped keeps for ResumeGrace: a rejoin with the same
+// session gets its layout and own mute state back.
+type parked struct {
+	session   string
+	layout    []Want
+	audioN    int
+	selfMuted map[string]bool
+	until     time.Time
 }
 
 func newRoom(s *Server, name string) *room {
-	return &room{s: s, name: name, participants: map[string]*participant{}}
+	return &room{s: s, name: name, participants: map[string]*participant{}, chairMuted: map[string]bool{},
+		parked: map[string]parked{}, rosterDirty: map[string]bool{}, rosterGone: map[string]bool{},
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), lastStats: map[*participant]statSample{}}
 }
 
-func (p *participant) send(m Message) {
-	p.wmu.Lock()
-	defer p.wmu.Unlock()
-	_ = p.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	_ = p.conn.WriteJSON(m)
-}
-
-func (p *participant) forwarding(kind string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return !p.chairMuted[kind] && !p.selfMuted[kind]
-}
-
-// serve runs one client's signaling until it leaves or the connection drops.
-func (s *Server) serve(conn *websocket.Conn) {
-	defer conn.Close()
-	_ = conn.SetReadDeadline(time.Now().Add(15 * time.Second))
-	_, data, err := conn.ReadMessage()
-	if err != nil {
-		return
-	}
-	m, err := decode(data)
-	if err == nil && m.Type != "join" {
-		err = errNotJoined
-	}
-	refuse := func(code, msg string) {
-		_ = conn.WriteJSON(Message{Type: "error", Code: code, Message: msg})
-	}
-	if err != nil {
-		refuse("bad_request", err.Error())
-		return
-	}
-	grant, err := s.tokens.Verify(m.Token)
-	if err != nil {
-		refuse("unauthorized", err.Error())
-		return
-	}
-	_ = conn.SetReadDeadline(time.Time{})
-	r := s.room(grant.Room)
-	p, err := r.join(grant, conn)
-	if err != nil {
-		refuse("unavailable", err.Error())
-		return
-	}
-	defer r.leave(p)
-	for {
-		_, data, err := conn.ReadMessage()
-		if err != nil {
-			return
-		}
-		m, err := decode(data)
-		if err != nil {
-			p.send(Message{Type: "error", Code: "bad_request", Message: err.Error()})
-			continue
-		}
-		switch m.Type {
-		case "answer":
-			p.answer(m.SDP)
-		case "candidate":
-			p.candidate(*m.Candidate)
-		case "mute":
-			p.selfMute(m.Kind, m.Muted)
-		case "leave":
-			return
-		}
-	}
-}
-
-// join adds a participant: its connection, receive slots for what it may publish, and every
-// track already in the room; then the first offer.
-func (r *room) join(g auth.MediaGrant, conn *websocket.Conn) (*participant, error) {
-	pc, err := r.s.api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		return nil, err
-	}
-	p := &participant{room: r, grant: g, conn: conn, pc: pc, chairMuted: map[string]bool{}, selfMuted: map[string]bool{}}
-	if g.StartMuted {
-		p.chairMuted["audio"] = true
-	}
-	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
-		if c != nil {
-			init := c.ToJSON()
-			p.send(Message{Type: "candidate", Candidate: &init})
-		}
-	})
-	pc.OnTrack(func(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { r.publish(p, remote) })
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateFailed {
-			_ = conn.Close()
-		}
-	})
-	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
-		if g.CanPublish(kind.String()) {
-			if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
-				pc.Close()
-				return nil, err
-			}
-		}
-	}
+// join adds a participant and sends it the room as it is.
+func (r *room) join(g auth.MediaGrant, conn *websocket.Conn, session string) (*participant, error) {
+	p := &participant{room: r, grant: g, conn: conn, out: make(chan []byte, 1024), done: make(chan struct{}),
+		joined: time.Now(), pubMids: map[string]string{}, sources: map[string]*source{}, selfMuted: map[string]bool{}}
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
-		pc.Close()
 		return nil, errors.New("room ended")
 	}
-	if old := r.participants[g.Identity]; old != nil {
-		// The same point joining again (a reload, a new network) replaces its old session.
-		r.mu.Unlock()
-		r.leave(old)
-		_ = old.conn.Close()
-		r.mu.Lock()
+	old := r.participants[g.Identity]
+	var resume *parked
+	if pk, ok := r.parked[g.Identity]; ok {
+		delete(r.parked, g.Identity)
+		if session != "" && pk.session == session && time.Now().Before(pk.until) {
+			resume = &pk
+		}
 	}
-	var others []Participant
-	for _, o := range r.participants {
-		others = append(others, Participant{Identity: o.grant.Identity, Name: o.grant.Name})
+	if resume != nil {
+		p.session = resume.session
+		for k, v := range resume.selfMuted {
+			p.selfMuted[k] = v
+		}
+	} else {
+		p.session = newSessionID()
+		if _, known := r.chairMuted[g.Identity]; !known && g.StartMuted {
+			r.chairMuted[g.Identity] = true
+		}
 	}
 	r.participants[g.Identity] = p
-	if g.Subscribe {
-		for _, t := range r.tracks {
-			r.attach(t, p)
+	if old == nil {
+		r.order = append(r.order, g.Identity)
+	}
+	r.rosterDirty[g.Identity] = true
+	delete(r.rosterGone, g.Identity)
+	roster := make([]Participant, 0, len(r.participants))
+	for _, id := range r.order {
+		if o := r.participants[id]; o != nil && o != p {
+			roster = append(roster, r.describeLocked(o))
 		}
 	}
 	spot := r.spotlight
 	r.mu.Unlock()
-
-	p.send(Message{V: ProtocolVersion, Type: "joined", Identity: g.Identity, Name: g.Name, Participants: others})
-	if spot != "" {
-		p.send(Message{Type: "spotlight", Identity: spot})
+	if old != nil {
+		// The same point joining again (a reload, a new network) replaces its old session.
+		old.send(Message{Type: "error", Code: "unavailable", Message: "joined again from another connection"})
+		r.cleanup(old)
 	}
-	r.broadcast(p, Message{Type: "participant_joined", Identity: g.Identity, Name: g.Name})
-	if g.StartMuted {
-		r.broadcast(nil, Message{Type: "muted", Identity: g.Identity, Kind: "audio", Muted: true, By: "room"})
+	var ice []ICEServer
+	if r.s.opts.ICEServers != nil {
+		ice = r.s.opts.ICEServers(g.Identity)
 	}
-	// Newcomers learn who is muted now.
-	r.mu.Lock()
-	var mutedNow []string
-	for id, o := range r.participants {
-		if o != p {
-			o.mu.Lock()
-			if o.chairMuted["audio"] || o.selfMuted["audio"] {
-				mutedNow = append(mutedNow, id)
-			}
-			o.mu.Unlock()
-		}
+	p.send(Message{V: ProtocolVersion, Type: "joined", Identity: g.Identity, Name: g.Name, Session: p.session,
+		Participants: roster, Spotlight: spot, ICEServers: ice})
+	if r.isChairMuted(g.Identity) {
+		p.send(Message{Type: "muted", Kind: "audio", Muted: true, By: "room"})
 	}
-	r.mu.Unlock()
-	for _, id := range mutedNow {
-		p.send(Message{Type: "muted", Identity: id, Kind: "audio", Muted: true})
+	r.s.publishEvent(r.name, map[string]string{"type": "joined", "identity": g.Identity, "name": g.Name})
+	if resume != nil && len(resume.layout)+resume.audioN > 0 {
+		go p.subscribe(resume.layout, resume.audioN)
 	}
-	p.negotiate()
 	return p, nil
 }
 
-// attach adds a published track to a subscriber's connection (room.mu held).
-func (r *room) attach(t *published, sub *participant) {
-	if t.owner == sub {
-		return
-	}
-	// A transceiver of its own: AddTrack would reuse the subscriber's receive slot of the same
-	// kind, and the subscriber's own camera or microphone would then have nowhere to go.
-	tr, err := sub.pc.AddTransceiverFromTrack(t.local, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-	if err != nil {
-		r.s.log.Warn("sfu: add track", "room", r.name, "to", sub.grant.Identity, "err", err)
-		return
-	}
-	sender := tr.Sender()
-	t.senders[sub] = sender
-	go func() { // RTCP from the subscriber: NACKs are answered by the interceptors; PLIs go upstream.
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := sender.Read(buf)
-			if err != nil {
-				return
-			}
-			pkts, err := rtcp.Unmarshal(buf[:n])
-			if err != nil {
-				continue
-			}
-			for _, pk := range pkts {
-				if _, ok := pk.(*rtcp.PictureLossIndication); ok && t.kind == "video" {
-					t.requestKeyFrame()
-				}
+func (r *room) isChairMuted(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.chairMuted[id]
+}
+
+// leave removes a participant; dropped is true when its connection went away without a leave,
+// so its session is kept for a rejoin.
+func (r *room) leave(p *participant, dropped bool) {
+	r.mu.Lock()
+	current := r.participants[p.grant.Identity] == p
+	if current {
+		delete(r.participants, p.grant.Identity)
+		for i, id := range r.order {
+			if id == p.grant.Identity {
+				r.order = append(r.order[:i], r.order[i+1:]...)
+				break
 			}
 		}
-	}()
-	if t.kind == "video" {
-		t.requestKeyFrame()
+		r.rosterGone[p.grant.Identity] = true
+		delete(r.rosterDirty, p.grant.Identity)
+		if dropped {
+			p.mu.Lock()
+			sm := map[string]bool{}
+			for k, v := range p.selfMuted {
+				sm[k] = v
+			}
+			r.parked[p.grant.Identity] = parked{session: p.session, layout: p.layout, audioN: p.audioN, selfMuted: sm, until: time.Now().Add(r.s.opts.ResumeGrace)}
+			p.mu.Unlock()
+		}
+	}
+	empty := len(r.participants) == 0
+	r.mu.Unlock()
+	r.cleanup(p)
+	if current {
+		r.s.publishEvent(r.name, map[string]string{"type": "left", "identity": p.grant.Identity})
+	}
+	if empty && !dropped {
+		r.maybeDrop()
 	}
 }
 
-func (t *published) requestKeyFrame() {
-	_ = t.owner.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.remote.SSRC())}})
-}
-
-// publish starts forwarding a participant's new track to everyone else.
-func (r *room) publish(p *participant, remote *webrtc.TrackRemote) {
-	kind := remote.Kind().String()
-	local, err := webrtc.NewTrackLocalStaticRTP(remote.Codec().RTPCodecCapability, kind, p.grant.Identity)
-	if err != nil {
-		r.s.log.Warn("sfu: local track", "err", err)
-		return
+// cleanup closes a participant's connections and takes its sources out of the room.
+func (r *room) cleanup(p *participant) {
+	p.close()
+	p.mu.Lock()
+	srcs := make([]*source, 0, len(p.sources))
+	for _, s := range p.sources {
+		srcs = append(srcs, s)
 	}
-	t := &published{owner: p, kind: kind, remote: remote, local: local, senders: map[*participant]*webrtc.RTPSender{}}
+	p.sources = map[string]*source{}
+	p.mu.Unlock()
 	r.mu.Lock()
-	r.tracks = append(r.tracks, t)
-	var subs []*participant
-	for _, sub := range r.participants {
-		if sub != p && sub.grant.Subscribe {
-			r.attach(t, sub)
-			subs = append(subs, sub)
+	for _, s := range srcs {
+		if r.screen == s {
+			r.screen = nil
 		}
 	}
 	r.mu.Unlock()
-	for _, sub := range subs {
-		sub.negotiate()
+	r.rebindAll()
+}
+
+// maybeDrop forgets an empty room (a room with parked sessions waits for them).
+func (r *room) maybeDrop() {
+	r.mu.Lock()
+	if len(r.participants) > 0 {
+		r.mu.Unlock()
+		return
 	}
-	buf := make([]byte, 1500)
-	for {
-		n, _, err := remote.Read(buf)
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				r.s.log.Debug("sfu: track ended", "room", r.name, "from", p.grant.Identity, "err", err)
-			}
-			return
+	now := time.Now()
+	for id, pk := range r.parked {
+		if now.After(pk.until) {
+			delete(r.parked, id)
 		}
-		if !p.forwarding(kind) {
-			continue // muted: enforced here, whatever the client does
-		}
-		if _, err := local.Write(buf[:n]); err != nil && !errors.Is(err, io.ErrClosedPipe) {
-			return
-		}
+	}
+	drop := len(r.parked) == 0 && !r.closed
+	if drop {
+		r.closed = true
+		close(r.stop)
+	}
+	r.mu.Unlock()
+	if drop {
+		r.s.dropRoom(r)
 	}
 }
 
-// negotiate sends an offer now, or as soon as the one in flight is answered.
-func (p *participant) negotiate() {
+// describeLocked is a participant as the roster shows it (r.mu held).
+func (r *room) describeLocked(p *participant) Participant {
+	d := Participant{Identity: p.grant.Identity, Name: p.grant.Name, Sources: p.sourceList()}
 	p.mu.Lock()
-	if p.gone {
-		p.mu.Unlock()
-		return
+	switch {
+	case r.chairMuted[p.grant.Identity]:
+		d.AudioMuted, d.MutedBy = true, "chair"
+	case p.selfMuted["audio"]:
+		d.AudioMuted, d.MutedBy = true, "self"
 	}
-	if p.negotiating {
-		p.pending = true
-		p.mu.Unlock()
-		return
-	}
-	if len(p.pc.GetTransceivers()) == 0 {
-		p.mu.Unlock()
-		return // nothing to send or receive yet: the first track will start negotiation
-	}
-	p.negotiating = true
+	d.VideoMuted = p.selfMuted["video"]
+	d.AudioOnly = p.audioOnly
 	p.mu.Unlock()
-	offer, err := p.pc.CreateOffer(nil)
-	if err == nil {
-		err = p.pc.SetLocalDescription(offer)
+	return d
+}
+
+// sourcesChanged is called when a participant starts or stops publishing something.
+func (r *room) sourcesChanged(p *participant) {
+	r.mu.Lock()
+	if r.participants[p.grant.Identity] == p {
+		r.rosterDirty[p.grant.Identity] = true
 	}
-	if err != nil {
-		p.room.s.log.Warn("sfu: offer", "to", p.grant.Identity, "err", err)
+	if scr := p.source(SourceScreen); scr != nil {
+		r.screen = scr
+	} else if r.screen != nil && r.screen.owner == p {
+		r.screen = nil
+	}
+	r.mu.Unlock()
+	r.applyMutes(p)
+	r.rebindAll()
+}
+
+// applyMutes sets the forwarding switches of a participant's sources from its mute state.
+func (r *room) applyMutes(p *participant) {
+	r.mu.Lock()
+	chair := r.chairMuted[p.grant.Identity]
+	r.mu.Unlock()
+	p.mu.Lock()
+	if s := p.sources[SourceMic]; s != nil {
+		s.muted.Store(chair || p.selfMuted["audio"])
+	}
+	if s := p.sources[SourceCamera]; s != nil {
+		s.muted.Store(p.selfMuted["video"] || p.audioOnly)
+	}
+	p.mu.Unlock()
+}
+
+// muteChanged tells the participant its own state and everyone else through the roster.
+func (r *room) muteChanged(p *participant, by string) {
+	r.applyMutes(p)
+	r.mu.Lock()
+	chair := r.chairMuted[p.grant.Identity]
+	if r.participants[p.grant.Identity] == p {
+		r.rosterDirty[p.grant.Identity] = true
+	}
+	r.mu.Unlock()
+	p.mu.Lock()
+	audioMuted := chair || p.selfMuted["audio"]
+	p.mu.Unlock()
+	p.send(Message{Type: "muted", Kind: "audio", Muted: audioMuted, By: by})
+	r.kickLoop()
+}
+
+// layoutChanged resolves a participant's slots after it asked for a new layout.
+func (r *room) layoutChanged(p *participant) {
+	r.bind(p)
+	r.allocateAudio()
+	r.kickLoop()
+}
+
+func (r *room) kickLoop() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// mainFor is whom the main screen shows to p: the spotlight, else the active speaker, else a
+// recent speaker, else the first who publishes a camera; never p itself.
+func (r *room) mainFor(p *participant) *participant {
+	ok := func(id string) *participant {
+		if id == "" || id == p.grant.Identity {
+			return nil
+		}
+		o := r.participants[id]
+		if o == nil || o.source(SourceCamera) == nil {
+			return nil
+		}
+		return o
+	}
+	for _, id := range append([]string{r.spotlight, r.speaker}, r.recent...) {
+		if o := ok(id); o != nil {
+			return o
+		}
+	}
+	for _, id := range r.order {
+		if o := ok(id); o != nil {
+			return o
+		}
+	}
+	return nil
+}
+
+// resolveLocked finds the source a video slot's binding points to now (r.mu held).
+func (r *room) resolveLocked(p *participant, b binding) *source {
+	switch b.follow {
+	case "":
+		if b.identity == "" || b.identity == p.grant.Identity {
+			return nil
+		}
+		if o := r.participants[b.identity]; o != nil {
+			return o.source(b.source)
+		}
+	case "spotlight":
+		if o := r.mainFor(p); o != nil {
+			return o.source(SourceCamera)
+		}
+	case "speaker":
+		saved := r.spotlight
+		r.spotlight = ""
+		o := r.mainFor(p)
+		r.spotlight = saved
+		if o != nil {
+			return o.source(SourceCamera)
+		}
+	case "screen":
+		if r.screen != nil && r.screen.owner != p {
+			return r.screen
+		}
+	}
+	return nil
+}
+
+// bind points each of p's video slots at its source and tells p if anything changed.
+func (r *room) bind(p *participant) {
+	r.mu.Lock()
+	video := func() []*slot { p.mu.Lock(); defer p.mu.Unlock(); return append([]*slot(nil), p.video...) }()
+	targets := make([]*source, len(video))
+	for i, s := range video {
+		s.mu.Lock()
+		b := s.want
+		s.mu.Unlock()
+		targets[i] = r.resolveLocked(p, b)
+	}
+	r.mu.Unlock()
+	changed := false
+	now := time.Now().UnixNano()
+	for i, s := range video {
+		s.mu.Lock()
+		if s.src != targets[i] {
+			s.src = targets[i]
+			changed = true
+		}
+		s.mu.Unlock()
+		if l := s.retarget(now); l != nil && l.paused.Load() {
+			r.kickLoop()
+		}
+	}
+	if changed {
+		p.sendTracks()
+	}
+}
+
+// rebindAll re-resolves every participant's slots (a source came or went, the spotlight or the
+// speaker changed).
+func (r *room) rebindAll() {
+	for _, p := range r.members() {
+		r.bind(p)
+	}
+	r.allocateAudio()
+}
+
+func (r *room) members() []*participant {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ps := make([]*participant, 0, len(r.participants))
+	for _, id := range r.order {
+		if p := r.participants[id]; p != nil {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// allocateAudio gives each subscriber's audio slots to the loudest participants other than
+// itself; a participant keeps its slot while it stays among them, so audio slots seldom switch.
+func (r *room) allocateAudio() {
+	ranking := r.audioRanking()
+	for _, p := range r.members() {
 		p.mu.Lock()
-		p.negotiating = false
+		slots := append([]*slot(nil), p.audio[:min(p.audioN, len(p.audio))]...)
+		idle := append([]*slot(nil), p.audio[min(p.audioN, len(p.audio)):]...)
 		p.mu.Unlock()
-		return
-	}
-	p.send(Message{Type: "offer", SDP: offer.SDP})
-}
-
-func (p *participant) answer(sdp string) {
-	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
-		p.send(Message{Type: "error", Code: "bad_request", Message: "answer refused: " + err.Error()})
-		return
-	}
-	p.mu.Lock()
-	queued := p.candidates
-	p.candidates, p.remoteSet, p.negotiating = nil, true, false
-	again := p.pending
-	p.pending = false
-	p.mu.Unlock()
-	for _, c := range queued {
-		_ = p.pc.AddICECandidate(c)
-	}
-	if again {
-		p.negotiate()
-	}
-}
-
-func (p *participant) candidate(c webrtc.ICECandidateInit) {
-	p.mu.Lock()
-	if !p.remoteSet {
-		p.candidates = append(p.candidates, c) // before the first answer: keep in order
-		p.mu.Unlock()
-		return
-	}
-	p.mu.Unlock()
-	_ = p.pc.AddICECandidate(c)
-}
-
-// selfMute is the participant muting or unmuting itself. After the chair muted it, it may unmute
-// only if its grant allows.
-func (p *participant) selfMute(kind string, muted bool) {
-	p.mu.Lock()
-	if !muted && p.chairMuted[kind] {
-		if !p.grant.SelfUnmute {
-			p.mu.Unlock()
-			p.send(Message{Type: "error", Code: "forbidden", Message: "muted by the chair"})
-			return
+		want := make([]*source, 0, len(slots))
+		for _, s := range ranking {
+			if len(want) == len(slots) {
+				break
+			}
+			if s.owner != p {
+				want = append(want, s)
+			}
 		}
-		p.chairMuted[kind] = false
+		wanted := map[*source]bool{}
+		for _, s := range want {
+			wanted[s] = true
+		}
+		taken := map[*source]bool{}
+		var free []*slot
+		changed := false
+		for _, s := range slots {
+			s.mu.Lock()
+			if s.src != nil && wanted[s.src] && !taken[s.src] {
+				taken[s.src] = true
+			} else {
+				free = append(free, s)
+			}
+			s.mu.Unlock()
+		}
+		for _, src := range want {
+			if taken[src] || len(free) == 0 {
+				continue
+			}
+			s := free[0]
+			free = free[1:]
+			s.mu.Lock()
+			s.src = src
+			s.mu.Unlock()
+			changed = true
+		}
+		for _, s := range append(free, idle...) {
+			s.mu.Lock()
+			if s.src != nil {
+				s.src, changed = nil, true
+			}
+			s.mu.Unlock()
+		}
+		now := time.Now().UnixNano()
+		for _, s := range slots {
+			s.retarget(now)
+		}
+		for _, s := range idle {
+			s.retarget(now)
+		}
+		if changed {
+			p.sendTracks()
+		}
 	}
-	p.selfMuted[kind] = muted
-	p.mu.Unlock()
-	p.room.broadcast(nil, Message{Type: "muted", Identity: p.grant.Identity, Kind: kind, Muted: muted, By: "self"})
+}
+
+// audioRanking orders the unmuted microphones: speaking ones by loudness, then the most
+// recently loud, then by joining order. Membership of the top few changes only when someone
+// starts speaking, which keeps audio slots stable.
+func (r *room) audioRanking() []*source {
+	r.mu.Lock()
+	var srcs []*source
+	for _, id := range r.order {
+		if p := r.participants[id]; p != nil {
+			if s := p.source(SourceMic); s != nil && !s.muted.Load() {
+				srcs = append(srcs, s)
+			}
+		}
+	}
+	r.mu.Unlock()
+	sort.SliceStable(srcs, func(i, j int) bool {
+		a, b := srcs[i], srcs[j]
+		if a.speaking != b.speaking {
+			return a.speaking
+		}
+		if a.speaking {
+			return a.score > b.score
+		}
+		return a.lastLoud.After(b.lastLoud)
+	})
+	return srcs
 }
 
 // apply runs a command from the room service.
@@ -379,111 +488,164 @@ func (r *room) apply(c Command) {
 	r.mu.Unlock()
 	switch c.Type {
 	case "mute", "unmute":
-		if p == nil {
-			return
-		}
-		p.mu.Lock()
-		p.chairMuted["audio"] = c.Type == "mute"
-		if c.Type == "unmute" {
-			p.selfMuted["audio"] = false
-		}
-		p.mu.Unlock()
-		r.broadcast(nil, Message{Type: "muted", Identity: c.Identity, Kind: "audio", Muted: c.Type == "mute", By: "chair"})
-	case "mute_all":
-		// Everyone but the one who asked (the chair) is muted.
 		r.mu.Lock()
-		var ps []*participant
-		for id, q := range r.participants {
-			if id != c.Identity {
-				ps = append(ps, q)
-			}
+		if c.Type == "mute" {
+			r.chairMuted[c.Identity] = true
+		} else {
+			r.chairMuted[c.Identity] = false
 		}
 		r.mu.Unlock()
-		for _, q := range ps {
-			q.mu.Lock()
-			q.chairMuted["audio"] = true
-			q.mu.Unlock()
-			r.broadcast(nil, Message{Type: "muted", Identity: q.grant.Identity, Kind: "audio", Muted: true, By: "chair"})
+		if p != nil {
+			if c.Type == "unmute" {
+				p.mu.Lock()
+				p.selfMuted["audio"] = false
+				p.mu.Unlock()
+			}
+			r.muteChanged(p, "chair")
+			r.allocateAudio()
 		}
+	case "mute_all":
+		// Everyone but the one who asked (the chair) is muted.
+		for _, q := range r.members() {
+			if q.grant.Identity == c.Identity {
+				continue
+			}
+			r.mu.Lock()
+			r.chairMuted[q.grant.Identity] = true
+			r.mu.Unlock()
+			r.muteChanged(q, "chair")
+		}
+		r.allocateAudio()
 	case "spotlight":
 		r.mu.Lock()
 		r.spotlight = c.Identity
 		r.mu.Unlock()
-		r.broadcast(nil, Message{Type: "spotlight", Identity: c.Identity})
+		r.broadcast(Message{Type: "spotlight", Identity: c.Identity})
+		r.rebindAll()
+	case "audio_only", "video_on":
+		if p != nil {
+			r.setAudioOnly(p, c.Type == "audio_only", "operator")
+		}
+	case "rejoin":
+		if p != nil {
+			p.send(Message{Type: "rejoin"})
+		}
 	case "remove":
 		if p != nil {
 			p.send(Message{Type: "removed"})
-			_ = p.conn.Close()
+			r.leave(p, false)
 		}
 	case "end":
-		r.close()
+		r.close("ended")
 	}
 }
 
-func (r *room) broadcast(except *participant, m Message) {
-	r.mu.Lock()
-	ps := make([]*participant, 0, len(r.participants))
-	for _, p := range r.participants {
-		if p != except {
-			ps = append(ps, p)
-		}
-	}
-	r.mu.Unlock()
-	for _, p := range ps {
-		p.send(m)
-	}
-}
-
-// leave removes a participant and its tracks from everyone else's connection.
-func (r *room) leave(p *participant) {
+// setAudioOnly switches a point to audio only (it stops sending and receiving video) or back.
+func (r *room) setAudioOnly(p *participant, on bool, by string) {
 	p.mu.Lock()
-	if p.gone {
+	if p.audioOnly == on {
 		p.mu.Unlock()
 		return
 	}
-	p.gone = true
+	p.audioOnly, p.autoAudioOnly = on, on && by == "server"
 	p.mu.Unlock()
+	r.applyMutes(p)
 	r.mu.Lock()
-	if r.participants[p.grant.Identity] == p {
-		delete(r.participants, p.grant.Identity)
-	}
-	changed := map[*participant]bool{}
-	kept := r.tracks[:0]
-	for _, t := range r.tracks {
-		if t.owner == p {
-			for sub, sender := range t.senders {
-				_ = sub.pc.RemoveTrack(sender)
-				changed[sub] = true
-			}
-			continue
-		}
-		delete(t.senders, p)
-		kept = append(kept, t)
-	}
-	r.tracks = kept
-	empty := len(r.participants) == 0
+	r.rosterDirty[p.grant.Identity] = true
 	r.mu.Unlock()
-	_ = p.pc.Close()
-	for sub := range changed {
-		sub.negotiate()
+	p.send(Message{Type: "audio_only", On: on, By: by})
+	r.s.log.Info("sfu: audio only", "room", r.name, "identity", p.grant.Identity, "on", on, "by", by)
+	r.rebindAll()
+	r.kickLoop()
+}
+
+// broadcast sends one message to everyone, encoded once.
+func (r *room) broadcast(m Message) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return
 	}
-	r.broadcast(nil, Message{Type: "participant_left", Identity: p.grant.Identity})
-	if empty {
-		r.s.dropRoom(r)
+	for _, p := range r.members() {
+		p.sendRaw(b)
 	}
 }
 
-func (r *room) close() {
+// close ends the room: everyone is told and disconnected.
+func (r *room) close(why string) {
 	r.mu.Lock()
-	r.closed = true
-	ps := make([]*participant, 0, len(r.participants))
-	for _, p := range r.participants {
-		ps = append(ps, p)
+	if r.closed {
+		r.mu.Unlock()
+		return
 	}
+	r.closed = true
+	close(r.stop)
 	r.mu.Unlock()
-	for _, p := range ps {
-		p.send(Message{Type: "ended"})
-		_ = p.conn.Close()
+	for _, p := range r.members() {
+		p.send(Message{Type: why})
+		// Let the writer deliver the last message before the socket closes.
+		go func(p *participant) {
+			time.Sleep(200 * time.Millisecond)
+			r.cleanup(p)
+		}(p)
 	}
 	r.s.dropRoom(r)
+}
+
+// flushRoster sends the presence and state changes gathered since the last flush, encoded once
+// for everybody.
+func (r *room) flushRoster() {
+	r.mu.Lock()
+	if len(r.rosterDirty) == 0 && len(r.rosterGone) == 0 {
+		r.mu.Unlock()
+		return
+	}
+	m := Message{Type: "roster"}
+	ids := make([]string, 0, len(r.rosterDirty))
+	for id := range r.rosterDirty {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if p := r.participants[id]; p != nil {
+			m.Upsert = append(m.Upsert, r.describeLocked(p))
+		}
+	}
+	for id := range r.rosterGone {
+		m.Remove = append(m.Remove, id)
+	}
+	sort.Strings(m.Remove)
+	r.rosterDirty, r.rosterGone = map[string]bool{}, map[string]bool{}
+	r.mu.Unlock()
+	r.broadcast(m)
+}
+
+// speakingFor sends p the speakers among those it shows, when that changed.
+func (r *room) speakingFor(p *participant, speaking map[string]bool, spot string) {
+	shown := map[string]bool{}
+	if spot != "" && speaking[spot] {
+		shown[spot] = true
+	}
+	for _, s := range p.slots() {
+		s.mu.Lock()
+		if s.src != nil && speaking[s.src.owner.grant.Identity] {
+			shown[s.src.owner.grant.Identity] = true
+		}
+		s.mu.Unlock()
+	}
+	ids := make([]string, 0, len(shown))
+	for id := range shown {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	key := strings.Join(ids, ",")
+	p.mu.Lock()
+	same := key == p.speakSent
+	p.speakSent = key
+	p.mu.Unlock()
+	if !same {
+		if ids == nil {
+			ids = []string{}
+		}
+		p.send(Message{Type: "speaking", Identities: ids})
+	}
 }

@@ -1,30 +1,39 @@
 // Package sfu is the media plane: a selective forwarding unit on Pion WebRTC. Meeting points and
-// tablets join a media room with a join token signed by the room service; each participant's
-// audio and video are forwarded to everyone else in the room without decoding. The room service
-// controls rooms only through bus commands (mute, unmute, spotlight, remove, end); the SFU knows
-// nothing else about meetings.
+// tablets join a media room with a join token signed by the room service; the SFU forwards
+// their audio and video without decoding. The room service controls rooms only through bus
+// commands (mute, spotlight, remove, end, …) and hears back media events (joined, left,
+// speaking, stats); the SFU knows nothing else about meetings.
 //
-// One PeerConnection per participant carries both directions, and the server always makes the
-// offers: it offers receive slots for what the grant lets the participant publish, and a send
-// slot for every track in the room, renegotiating as tracks come and go. With a single offerer
-// there is no offer glare, and a commune point on a weak link keeps one ICE/DTLS session.
+// A participant publishes on a connection it offers (VP8 simulcast, Opus) and receives on a
+// connection the server offers, made of slots: sending transceivers whose source the server
+// switches (another layer, another point) by rewriting the stream, so a 250-point briefing
+// changes its main screen without renegotiating 250 connections. PROTOCOL.md is the contract.
 package sfu
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/nats-io/nats.go"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/transport/v5/udp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/phonghop/phonghop/internal/auth"
@@ -35,13 +44,22 @@ import (
 type Options struct {
 	// UDPPort is the one UDP port all media uses (ICE UDP mux); 0 lets the system choose (tests).
 	UDPPort int
+	// TCPPort is the ICE-TCP fallback port for points whose networks block UDP; 0 lets the
+	// system choose, a negative value turns it off.
+	TCPPort int
 	// PublicIP is announced instead of local addresses behind 1:1 NAT.
 	PublicIP string
 	// LoopbackOnly keeps every candidate on 127.0.0.1 (tests and benchmarks).
 	LoopbackOnly bool
+	// NoBatchWrite sends each packet with its own system call instead of batching them (sendmmsg).
+	NoBatchWrite bool
 	// AllowedOrigins for the signaling WebSocket; empty allows the same host only.
 	AllowedOrigins []string
-	Logger         *slog.Logger
+	// ICEServers returns TURN servers with credentials for a participant (nil: none).
+	ICEServers func(identity string) []ICEServer
+	// ResumeGrace is how long a dropped participant's layout and session are kept for a rejoin.
+	ResumeGrace time.Duration
+	Logger      *slog.Logger
 }
 
 // Server is a running SFU.
@@ -50,53 +68,222 @@ type Server struct {
 	tokens *auth.TokenSigner
 	bus    *bus.Bus
 	log    *slog.Logger
-	api    *webrtc.API
-	mux    ice.UDPMux
-	sub    *nats.Subscription
+	pubAPI *webrtc.API // publish connections: NACKs and reports to publishers, TWCC feedback
+	subAPI *webrtc.API // subscribe connections: retransmissions, sender reports, bandwidth estimation
+	// estimators hands the bandwidth estimator Pion creates inside NewPeerConnection to the
+	// caller; subMu makes that hand-over one connection at a time.
+	subMu      sync.Mutex
+	estimators chan cc.BandwidthEstimator
+	udpMux     ice.UDPMux
+	tcpMux     *ice.TCPMuxDefault
+	tcpLn      net.Listener
+	sub        *nats.Subscription
+	ctx        context.Context
+	cancel     context.CancelFunc
 
 	mu    sync.Mutex
 	rooms map[string]*room
+	stats serverStats
 }
 
-// New prepares an SFU; Start opens its media port.
+// New prepares an SFU; Start opens its media ports.
 func New(opts Options, tokens *auth.TokenSigner, b *bus.Bus) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Server{opts: opts, tokens: tokens, bus: b, log: opts.Logger, rooms: map[string]*room{}}
+	if opts.ResumeGrace == 0 {
+		opts.ResumeGrace = 30 * time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{opts: opts, tokens: tokens, bus: b, log: opts.Logger, rooms: map[string]*room{}, ctx: ctx, cancel: cancel}
 }
 
-// Start opens the UDP mux and listens for room commands. It does not block.
-func (s *Server) Start() error {
+// Header extensions the SFU negotiates: the MID and RIDs that identify simulcast layers, the
+// audio level that drives speaker detection, and transport-wide sequence numbers for congestion
+// control in both directions.
+var headerExtensions = []struct {
+	uri   string
+	kinds []webrtc.RTPCodecType
+}{
+	{sdp.SDESMidURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo}},
+	{sdp.SDESRTPStreamIDURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo}},
+	{sdp.SDESRepairRTPStreamIDURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo}},
+	{sdp.AudioLevelURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio}},
+	{sdp.TransportCCURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo}},
+}
+
+// mediaEngine allows Opus (with in-band FEC) and VP8 with retransmissions: every publisher's
+// video is VP8, so any slot can carry any source.
+func mediaEngine() (*webrtc.MediaEngine, error) {
 	m := &webrtc.MediaEngine{}
-	if err := m.RegisterDefaultCodecs(); err != nil {
+	videoFB := []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "transport-cc"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
+	for _, c := range []struct {
+		p    webrtc.RTPCodecParameters
+		kind webrtc.RTPCodecType
+	}{
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine: "minptime=10;useinbandfec=1", RTCPFeedback: []webrtc.RTCPFeedback{{Type: "transport-cc"}}}, PayloadType: 111}, webrtc.RTPCodecTypeAudio},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFB}, PayloadType: 96}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=96"}, PayloadType: 97}, webrtc.RTPCodecTypeVideo},
+	} {
+		if err := m.RegisterCodec(c.p, c.kind); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range headerExtensions {
+		for _, k := range e.kinds {
+			if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: e.uri}, k); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}
+
+// publishInterceptors are chosen for receiving from publishers rather than taken from Pion's
+// defaults: NACKs for lost packets, receiver reports, and TWCC feedback (the publisher's
+// browser needs it for its send-side bandwidth estimation to turn on the upper simulcast
+// layers). No per-packet statistics interceptor: the SFU counts what it needs itself.
+func publishInterceptors() (*interceptor.Registry, error) {
+	reg := &interceptor.Registry{}
+	gen, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	rr, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	fb, err := twcc.NewSenderInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(gen)
+	reg.Add(rr)
+	reg.Add(fb)
+	return reg, nil
+}
+
+// subscribeInterceptors serve the subscribers: the congestion controller first (it sees every
+// packet sent, retransmissions included), a small NACK history per slot (a quarter of Pion's
+// default, over a second at the high layer), sender reports, and transport-wide sequence
+// numbers for the feedback the estimator reads.
+func (s *Server) subscribeInterceptors() (*interceptor.Registry, error) {
+	reg := &interceptor.Registry{}
+	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(1_500_000), gcc.SendSideBWEMinBitrate(30_000),
+			gcc.SendSideBWEMaxBitrate(10_000_000), gcc.SendSideBWEPacer(gcc.NewNoOpPacer()))
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.estimators = make(chan cc.BandwidthEstimator, 1)
+	ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
+		select {
+		case s.estimators <- e:
+		default:
+		}
+	})
+	resp, err := nack.NewResponderInterceptor(nack.ResponderSize(256))
+	if err != nil {
+		return nil, err
+	}
+	sr, err := report.NewSenderInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	seq, err := twcc.NewHeaderExtensionInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(ccf)
+	reg.Add(resp)
+	reg.Add(sr)
+	reg.Add(seq)
+	return reg, nil
+}
+
+// newSubscribePC makes a subscribe connection and returns its bandwidth estimator.
+func (s *Server) newSubscribePC() (*webrtc.PeerConnection, cc.BandwidthEstimator, error) {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	select {
+	case <-s.estimators:
+	default:
+	}
+	pc, err := s.subAPI.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, nil, err
+	}
+	select {
+	case e := <-s.estimators:
+		return pc, e, nil
+	default:
+		return pc, nil, nil
+	}
+}
+
+// Start opens the media ports and listens for room commands. It does not block.
+func (s *Server) Start() error {
+	pubReg, err := publishInterceptors()
+	if err != nil {
 		return err
 	}
-	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil { // NACK, RTCP reports
+	subReg, err := s.subscribeInterceptors()
+	if err != nil {
 		return err
 	}
 	se := webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	var muxOpts []ice.UDPMuxFromPortOption
+	// A commune link that stops answering is noticed within seconds, so the page can restart ICE.
+	se.SetICETimeouts(4*time.Second, 15*time.Second, 2*time.Second)
+	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+	host := "0.0.0.0"
 	if s.opts.LoopbackOnly {
+		host = "127.0.0.1"
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetInterfaceFilter(func(n string) bool { return n == "lo" })
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-		muxOpts = append(muxOpts, ice.UDPMuxFromPortWithInterfaceFilter(func(n string) bool { return n == "lo" }),
-			ice.UDPMuxFromPortWithIPFilter(func(ip net.IP) bool { return ip.IsLoopback() }), ice.UDPMuxFromPortWithLoopback())
 	}
 	if s.opts.PublicIP != "" {
 		se.SetNAT1To1IPs([]string{s.opts.PublicIP}, webrtc.ICECandidateTypeHost)
 	}
-	mux, err := ice.NewMultiUDPMuxFromPort(s.opts.UDPPort, muxOpts...)
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(host), Port: s.opts.UDPPort})
 	if err != nil {
-		return err
+		return fmt.Errorf("sfu: media UDP port: %w", err)
 	}
-	s.mux = mux
-	se.SetICEUDPMux(mux)
-	s.api = webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	_ = conn.SetReadBuffer(4 << 20)
+	_ = conn.SetWriteBuffer(4 << 20)
+	var pc net.PacketConn = conn
+	if !s.opts.NoBatchWrite {
+		// Many small writes become one sendmmsg: forwarding to hundreds of points is mostly
+		// system calls otherwise.
+		pc = udp.NewBatchConn(conn, 64, 500*time.Microsecond)
+	}
+	s.udpMux = ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: pc})
+	se.SetICEUDPMux(s.udpMux)
+	if s.opts.TCPPort >= 0 {
+		ln, err := net.Listen("tcp4", net.JoinHostPort(host, fmt.Sprint(s.opts.TCPPort)))
+		if err != nil {
+			_ = s.udpMux.Close()
+			return fmt.Errorf("sfu: media TCP port: %w", err)
+		}
+		s.tcpLn = ln
+		s.tcpMux = ice.NewTCPMuxDefault(ice.TCPMuxParams{Listener: ln, ReadBufferSize: 64, WriteBufferSize: 4 << 20})
+		se.SetICETCPMux(s.tcpMux)
+		networks = append(networks, webrtc.NetworkTypeTCP4)
+	}
+	se.SetNetworkTypes(networks)
+	for _, a := range []struct {
+		api **webrtc.API
+		reg *interceptor.Registry
+	}{{&s.pubAPI, pubReg}, {&s.subAPI, subReg}} {
+		m, err := mediaEngine()
+		if err != nil {
+			return err
+		}
+		*a.api = webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(a.reg), webrtc.WithSettingEngine(se))
+	}
 	if s.bus != nil {
 		if s.sub, err = s.bus.Subscribe(bus.AllMediaCommands, s.command); err != nil {
 			return err
@@ -105,27 +292,51 @@ func (s *Server) Start() error {
 	return nil
 }
 
-// Shutdown closes every room and the media port.
+// UDPAddr is the media port's address (useful when UDPPort was 0).
+func (s *Server) UDPAddr() net.Addr {
+	if s.udpMux == nil {
+		return nil
+	}
+	if as := s.udpMux.GetListenAddresses(); len(as) > 0 {
+		return as[0]
+	}
+	return nil
+}
+
+// TCPAddr is the ICE-TCP port's address, or nil when it is off.
+func (s *Server) TCPAddr() net.Addr {
+	if s.tcpLn == nil {
+		return nil
+	}
+	return s.tcpLn.Addr()
+}
+
+// Shutdown closes every room and the media ports.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if s.sub != nil {
 		_ = s.sub.Unsubscribe()
 	}
+	s.cancel()
 	s.mu.Lock()
 	rooms := s.rooms
 	s.rooms = map[string]*room{}
 	s.mu.Unlock()
 	for _, r := range rooms {
-		r.close()
+		r.close("ended")
 	}
-	if s.mux != nil {
-		return s.mux.Close()
+	var errs []error
+	if s.tcpMux != nil {
+		errs = append(errs, s.tcpMux.Close())
 	}
-	return nil
+	if s.udpMux != nil {
+		errs = append(errs, s.udpMux.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Command is what the room service sends on bus.MediaCommands(room).
 type Command struct {
-	Type     string `json:"type"` // mute, unmute, mute_all (all but Identity), spotlight, remove, end
+	Type     string `json:"type"` // mute, unmute, mute_all, spotlight, audio_only, video_on, rejoin, remove, end
 	Identity string `json:"identity,omitempty"`
 }
 
@@ -144,6 +355,16 @@ func (s *Server) command(subject string, data []byte) {
 	}
 }
 
+// publishEvent tells the room service what happened in a media room.
+func (s *Server) publishEvent(room string, v any) {
+	if s.bus == nil {
+		return
+	}
+	if err := s.bus.Publish(bus.MediaEvents(room), v); err != nil {
+		s.log.Debug("sfu: media event", "room", room, "err", err)
+	}
+}
+
 func (s *Server) room(name string) *room {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -151,6 +372,7 @@ func (s *Server) room(name string) *room {
 	if r == nil {
 		r = newRoom(s, name)
 		s.rooms[name] = r
+		go r.run()
 	}
 	return r
 }
@@ -187,7 +409,7 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 func (s *Server) Handler() http.Handler {
 	up := websocket.Upgrader{CheckOrigin: s.checkOrigin}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.api == nil {
+		if s.pubAPI == nil {
 			http.Error(w, "media server not started", http.StatusServiceUnavailable)
 			return
 		}
@@ -199,5 +421,3 @@ func (s *Server) Handler() http.Handler {
 		s.serve(conn)
 	})
 }
-
-var errNotJoined = errors.New("join first")

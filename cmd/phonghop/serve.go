@@ -126,7 +126,11 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	if err != nil {
 		return nil, err
 	}
-	s.SFU = sfu.New(sfu.Options{UDPPort: cfg.RTC.UDPPort, PublicIP: cfg.RTC.PublicIP, LoopbackOnly: cfg.RTC.Loopback, Logger: s.Log}, tokens, s.Bus)
+	tcpPort := cfg.RTC.TCPPort
+	if tcpPort == 0 {
+		tcpPort = -1 // off
+	}
+	s.SFU = sfu.New(sfu.Options{UDPPort: cfg.RTC.UDPPort, TCPPort: tcpPort, PublicIP: cfg.RTC.PublicIP, LoopbackOnly: cfg.RTC.Loopback, Logger: s.Log}, tokens, s.Bus)
 	if err := s.SFU.Start(); err != nil {
 		return nil, fmt.Errorf("media: %w", err)
 	}

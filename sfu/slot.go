@@ -1,0 +1,348 @@
+package sfu
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// binding is what a slot was asked to carry: a participant's source, or something to follow.
+type binding struct {
+	identity string
+	source   string
+	follow   string // spotlight, speaker, screen; for audio slots "loudest"
+}
+
+// slot is one sending transceiver of a subscriber's connection. It implements
+// webrtc.TrackLocal so Pion hands it the negotiated SSRC and payload type, and it writes
+// whichever layer of whichever source it carries now as one continuous stream: sequence
+// numbers, timestamps, picture IDs and TL0PICIDX go on from where the previous stream stopped.
+//
+// Lock order: slot.mu before layer.listMu.
+type slot struct {
+	sub   *participant
+	kind  webrtc.RTPCodecType
+	audio bool
+	id    string
+	clock uint32
+	tr    *webrtc.RTPTransceiver
+
+	mu           sync.Mutex
+	want         binding
+	quality      int // wanted layer, -1 off
+	capQ         int // the best layer the subscriber's link carries now
+	src          *source
+	cur, pending *layer
+	pendingSince int64
+	writer       webrtc.TrackLocalWriter
+	ssrc         uint32
+	pt           uint8
+
+	// Rewriting: what is added to incoming values, and the last values written.
+	started    bool
+	seqOff     uint16
+	tsOff      uint32
+	picOff     uint16
+	tl0Off     uint8
+	lastSeq    uint16
+	lastTS     uint32
+	lastPic    uint16
+	lastTL0    uint8
+	lastAt     int64
+	switchSeq  uint16
+	lastMarker bool // the last packet written ended a frame: padding may follow
+	hdr        rtp.Header
+	buf        [1600]byte
+
+	packets      atomic.Uint64
+	bytes        atomic.Uint64
+	fractionLost atomic.Uint32 // from the subscriber's receiver reports, 0–255
+	rttMs        atomic.Int64
+}
+
+func newSlot(sub *participant, kind webrtc.RTPCodecType, n int) *slot {
+	s := &slot{sub: sub, kind: kind, audio: kind == webrtc.RTPCodecTypeAudio, quality: -1, capQ: qHigh}
+	s.id = kind.String() + "-" + itoa(n)
+	s.clock = 90000
+	if s.audio {
+		s.clock = 48000
+	}
+	return s
+}
+
+// Bind is called by Pion when the transceiver starts sending.
+func (s *slot) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	mime := webrtc.MimeTypeVP8
+	if s.audio {
+		mime = webrtc.MimeTypeOpus
+	}
+	for _, c := range ctx.CodecParameters() {
+		if strings.EqualFold(c.MimeType, mime) {
+			s.mu.Lock()
+			s.writer, s.ssrc, s.pt = ctx.WriteStream(), uint32(ctx.SSRC()), uint8(c.PayloadType)
+			s.mu.Unlock()
+			return c, nil
+		}
+	}
+	return webrtc.RTPCodecParameters{}, errors.New("sfu: the subscriber does not accept " + mime)
+}
+
+// Unbind is called by Pion when the transceiver stops.
+func (s *slot) Unbind(webrtc.TrackLocalContext) error {
+	s.mu.Lock()
+	s.writer = nil
+	s.mu.Unlock()
+	return nil
+}
+
+// ID, RID, StreamID and Kind complete webrtc.TrackLocal; a slot's IDs never change, whatever it
+// carries, so the browser keeps one receiver per slot.
+func (s *slot) ID() string                { return s.id }
+func (s *slot) RID() string               { return "" }
+func (s *slot) StreamID() string          { return s.id }
+func (s *slot) Kind() webrtc.RTPCodecType { return s.kind }
+
+func (s *slot) describeLocked(mid string) Slot {
+	sl := Slot{Mid: mid, Kind: s.kind.String()}
+	if s.src != nil {
+		sl.Identity, sl.Source = s.src.owner.grant.Identity, s.src.kind
+		l := s.pending
+		if l == nil {
+			l = s.cur
+		}
+		if l != nil && !s.audio {
+			sl.Quality = qualityNames[l.q]
+		}
+	}
+	return sl
+}
+
+func (s *slot) describe(mid string) Slot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.describeLocked(mid)
+}
+
+// forward writes one packet of layer l if this slot carries l, switching to l first when it
+// was waiting for it (on a key frame for video, at once for audio).
+func (s *slot) forward(l *layer, p *packet, counters *serverStats) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.writer == nil {
+		return
+	}
+	switch l {
+	case s.cur:
+		if s.started && int16(p.seq-s.switchSeq) < 0 {
+			return // older than the switch: the subscriber already has newer numbers
+		}
+	case s.pending:
+		if !s.audio && !(p.isVP8 && p.vp8.keyframe) {
+			return
+		}
+		old := s.cur
+		s.cur, s.pending = l, nil
+		s.rebase(p)
+		if old != nil {
+			old.removeSlot(s)
+		}
+	default:
+		return // a stale list entry, about to be removed
+	}
+	outSeq := p.seq + s.seqOff
+	outTS := p.ts + s.tsOff
+	payload := p.payload
+	var pic uint16
+	var tl0 uint8
+	if p.isVP8 {
+		d := &p.vp8
+		pic = (d.picID + s.picOff) & d.picIDMask()
+		tl0 = d.tl0 + s.tl0Off
+		if (s.picOff != 0 && d.picIDAt >= 0) || (s.tl0Off != 0 && d.tl0At >= 0) {
+			n := copy(s.buf[:], payload)
+			payload = s.buf[:n]
+			d.writePicID(payload, pic)
+			if d.tl0At >= 0 {
+				payload[d.tl0At] = tl0
+			}
+		}
+	}
+	if int16(outSeq-s.lastSeq) > 0 {
+		s.lastSeq, s.lastTS, s.lastAt, s.lastMarker = outSeq, outTS, p.arrival, p.marker
+		if p.isVP8 {
+			if p.vp8.picIDAt >= 0 {
+				s.lastPic = pic
+			}
+			if p.vp8.tl0At >= 0 {
+				s.lastTL0 = tl0
+			}
+		}
+	}
+	ext := s.hdr.Extensions[:0]
+	s.hdr = rtp.Header{Version: 2, Marker: p.marker, PayloadType: s.pt, SequenceNumber: outSeq, Timestamp: outTS, SSRC: s.ssrc, Extensions: ext}
+	if _, err := s.writer.WriteRTP(&s.hdr, payload); err == nil {
+		s.packets.Add(1)
+		s.bytes.Add(uint64(len(payload) + 12))
+		counters.packetsOut.Add(1)
+	}
+}
+
+// rebase sets the offsets so that p, the first packet of a new stream, follows the last packet
+// written: the next sequence number, the timestamp advanced by the time that passed, the next
+// picture ID.
+func (s *slot) rebase(p *packet) {
+	s.switchSeq = p.seq
+	if !s.started {
+		s.started = true
+		s.seqOff, s.tsOff, s.picOff, s.tl0Off = 0, 0, 0, 0
+		s.lastSeq, s.lastTS, s.lastAt = p.seq-1, p.ts, p.arrival
+		if p.isVP8 {
+			s.lastPic, s.lastTL0 = p.vp8.picID-1, p.vp8.tl0-1
+		}
+		return
+	}
+	s.seqOff = s.lastSeq + 1 - p.seq
+	ticks := uint32((p.arrival - s.lastAt) * int64(s.clock) / int64(time.Second))
+	if ticks == 0 {
+		ticks = 1
+	}
+	s.tsOff = s.lastTS + ticks - p.ts
+	if p.isVP8 {
+		s.picOff = s.lastPic + 1 - p.vp8.picID
+		s.tl0Off = s.lastTL0 + 1 - p.vp8.tl0
+	}
+}
+
+// retarget moves the slot towards the layer it should carry now: its source's best live layer
+// within what was asked and what the link carries. It returns the layer it waits for, if any,
+// so the caller can resume a paused one.
+func (s *slot) retarget(now int64) *layer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var target *layer
+	if s.src != nil && s.quality >= 0 && s.capQ >= 0 {
+		target = s.src.pick(min(s.quality, s.capQ), now)
+	}
+	if target == s.cur {
+		if s.pending != nil {
+			s.pending.removeSlot(s)
+			s.pending = nil
+		}
+		return nil
+	}
+	if target == nil {
+		if s.pending != nil {
+			s.pending.removeSlot(s)
+			s.pending = nil
+		}
+		if s.cur != nil {
+			s.cur.removeSlot(s)
+			s.cur = nil
+		}
+		return nil
+	}
+	if target != s.pending {
+		if s.pending != nil {
+			s.pending.removeSlot(s)
+		}
+		s.pending, s.pendingSince = target, now
+		target.addSlot(s)
+	}
+	target.requestKeyFrame() // throttled; repeated while the slot waits
+	return target
+}
+
+// detach stops the slot forwarding anything (its subscriber leaves).
+func (s *slot) detach() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range []*layer{s.cur, s.pending} {
+		if l != nil {
+			l.removeSlot(s)
+		}
+	}
+	s.cur, s.pending, s.src = nil, nil, nil
+}
+
+// carried is the layer the slot forwards now, or waits for.
+func (s *slot) carried() (cur, pending *layer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur, s.pending
+}
+
+// readRTCP drains the subscriber's RTCP for this slot: Pion's interceptors answer NACKs on the
+// way; key frame requests go to the publisher; receiver reports give loss and round-trip time.
+func (s *slot) readRTCP(sender *webrtc.RTPSender) {
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := sender.Read(buf)
+		if err != nil {
+			return
+		}
+		pkts, err := rtcp.Unmarshal(buf[:n])
+		if err != nil {
+			continue
+		}
+		for _, pk := range pkts {
+			switch pk := pk.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				if cur, _ := s.carried(); cur != nil {
+					cur.requestKeyFrame()
+				}
+			case *rtcp.ReceiverReport:
+				for _, r := range pk.Reports {
+					s.report(r)
+				}
+			case *rtcp.TransportLayerCC:
+				if b := s.sub.budget; b != nil {
+					b.feedback.Store(true)
+				}
+			}
+		}
+	}
+}
+
+func (s *slot) report(r rtcp.ReceptionReport) {
+	s.mu.Lock()
+	mine := r.SSRC == s.ssrc
+	s.mu.Unlock()
+	if !mine {
+		return
+	}
+	s.fractionLost.Store(uint32(r.FractionLost))
+	if r.LastSenderReport != 0 {
+		now := ntpMiddle(time.Now())
+		if d := now - r.LastSenderReport - r.Delay; d < 1<<20 { // under 16 s: a sane value
+			s.rttMs.Store(int64(d) * 1000 / 65536)
+		}
+	}
+}
+
+// ntpMiddle is the middle 32 bits of the NTP time (RFC 3550 §6.4.1), as LSR carries them.
+func ntpMiddle(t time.Time) uint32 {
+	const ntpEpochOffset = 2208988800
+	secs := uint64(t.Unix()) + ntpEpochOffset
+	frac := uint64(t.Nanosecond()) << 32 / uint64(time.Second)
+	return uint32((secs<<32 | frac) >> 16)
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
