@@ -8,7 +8,7 @@
 // to a full rejoin with a fresh token and the last session id, with exponential backoff.
 import { api, ApiError } from '../api/client';
 import { createStore, type Store } from './store';
-import { Publisher } from './mediaPublish';
+import { Publisher, type OutboundStats } from './mediaPublish';
 import { PROTOCOL_VERSION, mayPublish, type Grant, type IceServer, type Participant, type PcName, type ServerMessage, type Slot, type Want } from './mediaProtocol';
 import { Subscriber, type InboundStats } from './mediaSubscribe';
 
@@ -99,6 +99,8 @@ export class MediaRoom {
   private layout: { video: Want[]; audio: number } | null = null;
   private sentLayout = '';
   private micMutedSelf: boolean;
+  /** Own audio mutes sent and not yet answered by a `muted` (by self). */
+  private selfAudioPending = 0;
   private screen: MediaStreamTrack | null = null;
   private closed = false;
   /** Between `joined` and the loss of the socket. */
@@ -113,6 +115,14 @@ export class MediaRoom {
   private joinedWait: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private dirty = false;
   private v: RoomView;
+  /** Logs every signaling message to the console (localStorage phonghop.mediaDebug = 1). */
+  private debug = (() => {
+    try {
+      return localStorage.getItem('phonghop.mediaDebug') === '1';
+    } catch {
+      return false;
+    }
+  })();
 
   constructor(private meetingId: number, private local: MediaStream, opts: Options = {}) {
     this.micMutedSelf = !!opts.micMuted;
@@ -163,7 +173,7 @@ export class MediaRoom {
     this.micMutedSelf = muted;
     if (muted) this.patch({ audioMuted: true, mutedBy: this.v.mutedBy || 'self' });
     this.applyLocalTracks();
-    this.send({ type: 'mute', kind: 'audio', muted });
+    if (this.send({ type: 'mute', kind: 'audio', muted })) this.selfAudioPending++;
     this.persist();
   }
 
@@ -214,9 +224,10 @@ export class MediaRoom {
   }
 
   /** Inbound statistics per slot, and the camera layers being sent (diagnostics and tests). */
-  async stats(): Promise<{ inbound: InboundStats[]; layers: string[]; publish: string; subscribe: string }> {
+  async stats(): Promise<{ inbound: InboundStats[]; outbound: OutboundStats[]; layers: string[]; publish: string; subscribe: string }> {
     return {
       inbound: (await this.sub?.stats()) ?? [],
+      outbound: (await this.pub?.stats()) ?? [],
       layers: this.pub?.activeLayers() ?? [],
       publish: this.pub?.pc.connectionState ?? '',
       subscribe: this.sub?.pc?.connectionState ?? '',
@@ -388,6 +399,7 @@ export class MediaRoom {
   // ---- messages ----
 
   private async handle(m: ServerMessage) {
+    if (this.debug) console.debug('media ←', m.type, m.type === 'offer' || m.type === 'publish_answer' ? '' : JSON.stringify(m));
     switch (m.type) {
       case 'joined':
         return this.joined(m);
@@ -444,7 +456,8 @@ export class MediaRoom {
     const send = (x: object) => this.send(x);
     const sub = new Subscriber(this.ice, send, (st) => this.pcState('subscribe', st), () => this.patch({ slots: sub.slots, videoMids: sub.videoMids }));
     this.sub = sub;
-    if (this.micMutedSelf) this.send({ type: 'mute', kind: 'audio', muted: true });
+    this.selfAudioPending = 0;
+    if (this.micMutedSelf && this.send({ type: 'mute', kind: 'audio', muted: true })) this.selfAudioPending++;
     if (this.v.camOff) this.send({ type: 'mute', kind: 'video', muted: true });
     this.sendLayout(true);
     this.joinedWait?.resolve();
@@ -463,7 +476,13 @@ export class MediaRoom {
       return;
     }
     const muted = !!m.muted;
-    if (m.by === 'self') this.micMutedSelf = muted;
+    if (m.by === 'self') {
+      // The server also reports the audio state after one's own camera mute, with by=self: an
+      // answer to no audio mute of ours changes nothing, or a chair's mute would pass as ours.
+      if (this.selfAudioPending === 0 && muted === this.v.audioMuted) return;
+      this.selfAudioPending = Math.max(0, this.selfAudioPending - 1);
+      this.micMutedSelf = muted;
+    }
     else if (!muted) this.micMutedSelf = false;
     this.patch({ audioMuted: muted, mutedBy: muted ? m.by ?? '' : '' });
     this.applyLocalTracks();

@@ -6,6 +6,16 @@ import { CAMERA_LAYERS, type IceServer, type Source } from './mediaProtocol';
 
 type Send = (m: object) => void;
 
+export interface OutboundStats {
+  source: Source;
+  rid: string;
+  active: boolean;
+  packetsSent: number;
+  framesEncoded: number;
+  frameWidth: number;
+  limitation: string;
+}
+
 /** Puts VP8 first (the server forwards VP8 only, and simulcast is reliable with it). */
 function preferVP8(tr: RTCRtpTransceiver) {
   const caps = RTCRtpSender.getCapabilities?.('video');
@@ -121,6 +131,22 @@ export class Publisher {
   activeLayers(): string[] {
     const p = this.tr.camera?.sender.getParameters();
     return (p?.encodings ?? []).filter((e) => e.active !== false).map((e) => e.rid ?? '');
+  }
+
+  /** What each sent stream (per source and simulcast layer) has put on the wire. */
+  async stats(): Promise<OutboundStats[]> {
+    const out: OutboundStats[] = [];
+    for (const [source, tr] of Object.entries(this.tr) as [Source, RTCRtpTransceiver][]) {
+      const report = await tr.sender.getStats().catch(() => null);
+      report?.forEach((s: Record<string, unknown>) => {
+        if (s.type !== 'outbound-rtp') return;
+        out.push({
+          source, rid: String(s.rid ?? ''), active: s.active !== false, packetsSent: Number(s.packetsSent ?? 0), framesEncoded: Number(s.framesEncoded ?? 0),
+          frameWidth: Number(s.frameWidth ?? 0), limitation: String(s.qualityLimitationReason ?? ''),
+        });
+      });
+    }
+    return out;
   }
 
   private applyCamera() {

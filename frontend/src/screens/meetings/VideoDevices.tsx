@@ -6,7 +6,7 @@ import { t } from '../../i18n';
 
 /** The camera at 1280×720 when it can (three simulcast layers need it), else what it gives. */
 export function videoConstraints(deviceId?: string): MediaTrackConstraints {
-  return { ...(deviceId ? { deviceId: { exact: deviceId } } : {}), width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 24, max: 30 } };
+  return { ...(deviceId ? { deviceId: { exact: deviceId } } : {}), width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 20, max: 30 } };
 }
 
 export function audioConstraints(deviceId?: string): MediaTrackConstraints {
