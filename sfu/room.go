@@ -252,8 +252,9 @@ func (r *room) applyMutes(p *participant) {
 	p.mu.Unlock()
 }
 
-// muteChanged tells the participant its own state and everyone else through the roster.
-func (r *room) muteChanged(p *participant, by string) {
+// muteChanged tells the participant its own state of that kind and everyone else through the
+// roster.
+func (r *room) muteChanged(p *participant, kind, by string) {
 	r.applyMutes(p)
 	r.mu.Lock()
 	chair := r.chairMuted[p.grant.Identity]
@@ -262,9 +263,12 @@ func (r *room) muteChanged(p *participant, by string) {
 	}
 	r.mu.Unlock()
 	p.mu.Lock()
-	audioMuted := chair || p.selfMuted["audio"]
+	muted := p.selfMuted[kind]
+	if kind == "audio" {
+		muted = muted || chair
+	}
 	p.mu.Unlock()
-	p.send(Message{Type: "muted", Kind: "audio", Muted: audioMuted, By: by})
+	p.send(Message{Type: "muted", Kind: kind, Muted: muted, By: by})
 	r.kickLoop()
 }
 
@@ -501,7 +505,7 @@ func (r *room) apply(c Command) {
 				p.selfMuted["audio"] = false
 				p.mu.Unlock()
 			}
-			r.muteChanged(p, "chair")
+			r.muteChanged(p, "audio", "chair")
 			r.allocateAudio()
 		}
 	case "mute_all":
@@ -513,7 +517,7 @@ func (r *room) apply(c Command) {
 			r.mu.Lock()
 			r.chairMuted[q.grant.Identity] = true
 			r.mu.Unlock()
-			r.muteChanged(q, "chair")
+			r.muteChanged(q, "audio", "chair")
 		}
 		r.allocateAudio()
 	case "spotlight":

@@ -241,6 +241,11 @@ func (r *room) allocate(measure bool) {
 	}
 	for _, p := range members {
 		if measure {
+			for _, s := range p.slots() {
+				if s.audio {
+					s.red.update(s.fractionLost.Load())
+				}
+			}
 			switch p.audioOnlyDecision(now) {
 			case 1:
 				r.setAudioOnly(p, true, "server")

@@ -608,7 +608,7 @@ func (p *participant) selfMute(kind string, muted bool) {
 	p.mu.Lock()
 	p.selfMuted[kind] = muted
 	p.mu.Unlock()
-	r.muteChanged(p, "self")
+	r.muteChanged(p, kind, "self")
 }
 
 // sourceList is what the participant publishes now, in a stable order.

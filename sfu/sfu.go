@@ -113,8 +113,10 @@ var headerExtensions = []struct {
 }
 
 // mediaEngine allows Opus (with in-band FEC) and VP8 with retransmissions: every publisher's
-// video is VP8, so any slot can carry any source.
-func mediaEngine() (*webrtc.MediaEngine, error) {
+// video is VP8, so any slot can carry any source. Subscribe connections also offer RED for
+// audio (RFC 2198), which the SFU uses towards lossy links; publishers are not offered it, so
+// what arrives is always plain Opus.
+func mediaEngine(red bool) (*webrtc.MediaEngine, error) {
 	m := &webrtc.MediaEngine{}
 	videoFB := []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "transport-cc"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
 	for _, c := range []struct {
@@ -127,6 +129,12 @@ func mediaEngine() (*webrtc.MediaEngine, error) {
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=96"}, PayloadType: 97}, webrtc.RTPCodecTypeVideo},
 	} {
 		if err := m.RegisterCodec(c.p, c.kind); err != nil {
+			return nil, err
+		}
+	}
+	if red {
+		if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTypeRED, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine: "111/111"}, PayloadType: 63}, webrtc.RTPCodecTypeAudio); err != nil {
 			return nil, err
 		}
 	}
@@ -277,8 +285,9 @@ func (s *Server) Start() error {
 	for _, a := range []struct {
 		api **webrtc.API
 		reg *interceptor.Registry
-	}{{&s.pubAPI, pubReg}, {&s.subAPI, subReg}} {
-		m, err := mediaEngine()
+		red bool
+	}{{&s.pubAPI, pubReg, false}, {&s.subAPI, subReg, true}} {
+		m, err := mediaEngine(a.red)
 		if err != nil {
 			return err
 		}

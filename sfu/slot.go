@@ -43,6 +43,9 @@ type slot struct {
 	writer       webrtc.TrackLocalWriter
 	ssrc         uint32
 	pt           uint8
+	redPT        uint8 // RED's payload type when the subscriber accepts it (audio)
+	red          redLevel
+	hist         redHistory
 
 	// Rewriting: what is added to incoming values, and the last values written.
 	started    bool
@@ -59,6 +62,7 @@ type slot struct {
 	lastMarker bool // the last packet written ended a frame: padding may follow
 	hdr        rtp.Header
 	buf        [1600]byte
+	redBuf     [1600]byte
 
 	packets      atomic.Uint64
 	bytes        atomic.Uint64
@@ -82,10 +86,16 @@ func (s *slot) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, er
 	if s.audio {
 		mime = webrtc.MimeTypeOpus
 	}
+	var redPT uint8
+	for _, c := range ctx.CodecParameters() {
+		if strings.EqualFold(c.MimeType, mimeTypeRED) {
+			redPT = uint8(c.PayloadType)
+		}
+	}
 	for _, c := range ctx.CodecParameters() {
 		if strings.EqualFold(c.MimeType, mime) {
 			s.mu.Lock()
-			s.writer, s.ssrc, s.pt = ctx.WriteStream(), uint32(ctx.SSRC()), uint8(c.PayloadType)
+			s.writer, s.ssrc, s.pt, s.redPT = ctx.WriteStream(), uint32(ctx.SSRC()), uint8(c.PayloadType), redPT
 			s.mu.Unlock()
 			return c, nil
 		}
@@ -173,6 +183,17 @@ func (s *slot) forward(l *layer, p *packet, counters *serverStats) {
 			}
 		}
 	}
+	pt := s.pt
+	if s.audio && s.redPT != 0 {
+		if d := int(s.red.distance.Load()); d > 0 {
+			if red := s.hist.encode(s.redBuf[:], d, s.pt, outSeq, outTS, payload); red != nil {
+				s.hist.push(outSeq, outTS, payload)
+				payload, pt = red, s.redPT
+			}
+		} else {
+			s.hist.push(outSeq, outTS, payload)
+		}
+	}
 	if int16(outSeq-s.lastSeq) > 0 {
 		s.lastSeq, s.lastTS, s.lastAt, s.lastMarker = outSeq, outTS, p.arrival, p.marker
 		if p.isVP8 {
@@ -185,7 +206,7 @@ func (s *slot) forward(l *layer, p *packet, counters *serverStats) {
 		}
 	}
 	ext := s.hdr.Extensions[:0]
-	s.hdr = rtp.Header{Version: 2, Marker: p.marker, PayloadType: s.pt, SequenceNumber: outSeq, Timestamp: outTS, SSRC: s.ssrc, Extensions: ext}
+	s.hdr = rtp.Header{Version: 2, Marker: p.marker, PayloadType: pt, SequenceNumber: outSeq, Timestamp: outTS, SSRC: s.ssrc, Extensions: ext}
 	if _, err := s.writer.WriteRTP(&s.hdr, payload); err == nil {
 		s.packets.Add(1)
 		s.bytes.Add(uint64(len(payload) + 12))
@@ -198,6 +219,7 @@ func (s *slot) forward(l *layer, p *packet, counters *serverStats) {
 // picture ID.
 func (s *slot) rebase(p *packet) {
 	s.switchSeq = p.seq
+	s.hist.reset()
 	if !s.started {
 		s.started = true
 		s.seqOff, s.tsOff, s.picOff, s.tl0Off = 0, 0, 0, 0

@@ -19,6 +19,7 @@ type Config struct {
 	Database DatabaseConfig
 	NATS     NATSConfig
 	RTC      RTCConfig
+	TURN     TURNConfig
 	Log      LogConfig
 	// MaxUploadMB bounds one uploaded document (default 100).
 	MaxUploadMB int
@@ -46,6 +47,34 @@ type RTCConfig struct {
 	Loopback bool
 }
 
+// TURNConfig is the embedded TURN server, for meeting points whose networks block UDP or allow
+// only outgoing TCP. It announces the RTC public IP and follows the RTC loopback setting.
+type TURNConfig struct {
+	UDPPort int // TURN over UDP; 0 turns it off
+	TCPPort int // TURN over TCP; 0 turns it off
+	// RelayPorts is the "min-max" range relays use, so the firewall opens just it; empty lets
+	// the system choose.
+	RelayPorts string
+}
+
+// On reports whether the TURN server runs at all.
+func (t TURNConfig) On() bool { return t.UDPPort != 0 || t.TCPPort != 0 }
+
+// RelayRange parses RelayPorts; 0, 0 when empty.
+func (t TURNConfig) RelayRange() (lo, hi int, err error) {
+	if t.RelayPorts == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(t.RelayPorts, "-")
+	if lo, err = strconv.Atoi(strings.TrimSpace(a)); ok && err == nil {
+		hi, err = strconv.Atoi(strings.TrimSpace(b))
+	}
+	if !ok || err != nil || lo < 1024 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("turn relay ports %q: use a range like 49160-49659 within 1024-65535", t.RelayPorts)
+	}
+	return lo, hi, nil
+}
+
 type LogConfig struct {
 	Level  string // debug, info, warn, error
 	Format string // text or json
@@ -56,6 +85,7 @@ func defaultConfig() Config {
 		DataDir:     "data",
 		HTTP:        HTTPConfig{Addr: "127.0.0.1:8080"},
 		RTC:         RTCConfig{UDPPort: 7882, TCPPort: 7881},
+		TURN:        TURNConfig{UDPPort: 3478, TCPPort: 3478, RelayPorts: "49160-49659"},
 		Log:         LogConfig{Level: "info", Format: "text"},
 		MaxUploadMB: 100,
 	}
@@ -71,6 +101,9 @@ var envVars = []struct{ name, help string }{
 	{"PHONGHOP_RTC_TCP_PORT", "TCP port for media when UDP is blocked (default 7881, 0 = off)"},
 	{"PHONGHOP_RTC_PUBLIC_IP", "public IP announced for media behind 1:1 NAT"},
 	{"PHONGHOP_RTC_LOOPBACK", "true keeps media on 127.0.0.1 (browser and media on this machine only)"},
+	{"PHONGHOP_TURN_UDP_PORT", "TURN relay port over UDP for restrictive networks (default 3478, 0 = off)"},
+	{"PHONGHOP_TURN_TCP_PORT", "TURN relay port over TCP for networks that allow only TCP (default 3478, 0 = off)"},
+	{"PHONGHOP_TURN_RELAY_PORTS", "UDP ports relays use, min-max (default 49160-49659)"},
 	{"PHONGHOP_LOG_LEVEL", "debug, info, warn or error (default info)"},
 	{"PHONGHOP_LOG_FORMAT", "text or json (default text)"},
 	{"PHONGHOP_SECURE_COOKIES", "true when served over HTTPS"},
@@ -113,6 +146,12 @@ func (c *Config) fromEnv(environ []string) error {
 			c.RTC.PublicIP = v
 		case "PHONGHOP_RTC_LOOPBACK":
 			c.RTC.Loopback, err = strconv.ParseBool(v)
+		case "PHONGHOP_TURN_UDP_PORT":
+			c.TURN.UDPPort, err = strconv.Atoi(v)
+		case "PHONGHOP_TURN_TCP_PORT":
+			c.TURN.TCPPort, err = strconv.Atoi(v)
+		case "PHONGHOP_TURN_RELAY_PORTS":
+			c.TURN.RelayPorts = v
 		case "PHONGHOP_LOG_LEVEL":
 			c.Log.Level = v
 		case "PHONGHOP_LOG_FORMAT":
@@ -148,6 +187,9 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.RTC.UDPPort, "rtc-udp-port", c.RTC.UDPPort, "UDP port for all media (env PHONGHOP_RTC_UDP_PORT)")
 	fs.IntVar(&c.RTC.TCPPort, "rtc-tcp-port", c.RTC.TCPPort, "TCP port for media when UDP is blocked, 0 = off (env PHONGHOP_RTC_TCP_PORT)")
 	fs.StringVar(&c.RTC.PublicIP, "rtc-public-ip", c.RTC.PublicIP, "public IP announced for media behind 1:1 NAT (env PHONGHOP_RTC_PUBLIC_IP)")
+	fs.IntVar(&c.TURN.UDPPort, "turn-udp-port", c.TURN.UDPPort, "TURN relay port over UDP, 0 = off (env PHONGHOP_TURN_UDP_PORT)")
+	fs.IntVar(&c.TURN.TCPPort, "turn-tcp-port", c.TURN.TCPPort, "TURN relay port over TCP, 0 = off (env PHONGHOP_TURN_TCP_PORT)")
+	fs.StringVar(&c.TURN.RelayPorts, "turn-relay-ports", c.TURN.RelayPorts, "UDP ports relays use, min-max; empty lets the system choose (env PHONGHOP_TURN_RELAY_PORTS)")
 	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "debug, info, warn or error (env PHONGHOP_LOG_LEVEL)")
 	fs.StringVar(&c.Log.Format, "log-format", c.Log.Format, "text or json (env PHONGHOP_LOG_FORMAT)")
 	fs.IntVar(&c.MaxUploadMB, "max-upload-mb", c.MaxUploadMB, "largest document upload in MB (env PHONGHOP_MAX_UPLOAD_MB)")
@@ -179,6 +221,7 @@ func (c *Config) Validate() error {
 	if c.RTC.PublicIP != "" && net.ParseIP(c.RTC.PublicIP) == nil {
 		problems = append(problems, fmt.Errorf("rtc public IP %q is not an IP address", c.RTC.PublicIP))
 	}
+	problems = append(problems, c.validateTURN()...)
 	if (c.SigningCert == "") != (c.SigningKey == "") {
 		problems = append(problems, errors.New("give both the signing certificate and its key, or neither"))
 	}
@@ -194,6 +237,34 @@ func (c *Config) Validate() error {
 		problems = append(problems, fmt.Errorf("log format %q: use text or json", c.Log.Format))
 	}
 	return errors.Join(problems...)
+}
+
+// validateTURN checks the TURN ports, and that they and the relay range leave the media ports free.
+func (c *Config) validateTURN() []error {
+	var problems []error
+	t := c.TURN
+	if t.UDPPort < 0 || t.UDPPort > 65535 || t.TCPPort < 0 || t.TCPPort > 65535 {
+		problems = append(problems, errors.New("TURN ports must be between 0 and 65535"))
+	}
+	if t.UDPPort != 0 && t.UDPPort == c.RTC.UDPPort {
+		problems = append(problems, fmt.Errorf("TURN UDP port %d is also the media UDP port", t.UDPPort))
+	}
+	if t.TCPPort != 0 && t.TCPPort == c.RTC.TCPPort {
+		problems = append(problems, fmt.Errorf("TURN TCP port %d is also the media TCP port", t.TCPPort))
+	}
+	lo, hi, err := t.RelayRange()
+	if err != nil {
+		return append(problems, err)
+	}
+	for _, p := range []struct {
+		name string
+		port int
+	}{{"media UDP", c.RTC.UDPPort}, {"TURN UDP", t.UDPPort}} {
+		if p.port != 0 && p.port >= lo && p.port <= hi {
+			problems = append(problems, fmt.Errorf("turn relay ports %s include the %s port %d", t.RelayPorts, p.name, p.port))
+		}
+	}
+	return problems
 }
 
 func loadConfig() (Config, error) {

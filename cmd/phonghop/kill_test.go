@@ -133,7 +133,7 @@ func TestBallotsSurviveKill(t *testing.T) {
 	}
 	for _, setup := range setups {
 		t.Run(setup.name, func(t *testing.T) {
-			env := append(setup.env(t), "PHONGHOP_DATA_DIR="+t.TempDir(), "PHONGHOP_RTC_UDP_PORT=0", "PHONGHOP_RTC_TCP_PORT=0")
+			env := append(setup.env(t), "PHONGHOP_DATA_DIR="+t.TempDir(), "PHONGHOP_RTC_UDP_PORT=0", "PHONGHOP_RTC_TCP_PORT=0", "PHONGHOP_RTC_LOOPBACK=true", "PHONGHOP_TURN_UDP_PORT=0", "PHONGHOP_TURN_TCP_PORT=0")
 			l, _ := net.Listen("tcp", "127.0.0.1:0")
 			addr := l.Addr().String()
 			l.Close()
@@ -229,7 +229,7 @@ func TestBallotsSurviveKill(t *testing.T) {
 // entry, once the filed file is changed on disk.
 func TestVerifyCommand(t *testing.T) {
 	dir := t.TempDir()
-	env := []string{"PHONGHOP_DATA_DIR=" + dir, "PHONGHOP_RTC_UDP_PORT=0", "PHONGHOP_RTC_LOOPBACK=true"}
+	env := []string{"PHONGHOP_DATA_DIR=" + dir, "PHONGHOP_RTC_UDP_PORT=0", "PHONGHOP_RTC_LOOPBACK=true", "PHONGHOP_TURN_UDP_PORT=0", "PHONGHOP_TURN_TCP_PORT=0"}
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()

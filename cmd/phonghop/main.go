@@ -49,7 +49,7 @@ Commands:
 	}
 	fmt.Fprint(w, "\nRun 'phonghop <command> --help' for a command's flags.\n\nEnvironment:\n")
 	for _, v := range envVars {
-		fmt.Fprintf(w, "  %-24s %s\n", v.name, v.help)
+		fmt.Fprintf(w, "  %-26s %s\n", v.name, v.help)
 	}
 }
 

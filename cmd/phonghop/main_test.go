@@ -31,6 +31,7 @@ func TestServe(t *testing.T) {
 			cfg := defaultConfig()
 			cfg.DataDir, cfg.HTTP.Addr, cfg.Demo = t.TempDir(), "127.0.0.1:0", true
 			cfg.Log.Level = "warn"
+			quietMedia(&cfg)
 			s.cfg(t, &cfg)
 			var out bytes.Buffer
 			srv, err := Open(context.Background(), cfg, io.Discard, &out)
@@ -111,6 +112,7 @@ func TestDemoAndUserCommands(t *testing.T) {
 	// The account works against a server on the same data directory.
 	cfg := defaultConfig()
 	cfg.DataDir, cfg.HTTP.Addr, cfg.Log.Level = dir, "127.0.0.1:0", "warn"
+	quietMedia(&cfg)
 	srv, err := Open(ctx, cfg, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +131,21 @@ func TestConfig(t *testing.T) {
 	if err := c.fromEnv([]string{"PHONGHOP_RTC_UDP_PORT=abc"}); err == nil {
 		t.Fatal("non-numeric port accepted")
 	}
+	if err := c.fromEnv([]string{"PHONGHOP_TURN_UDP_PORT=0", "PHONGHOP_TURN_TCP_PORT=443", "PHONGHOP_TURN_RELAY_PORTS=50000-50099"}); err != nil {
+		t.Fatal(err)
+	}
+	if lo, hi, err := c.TURN.RelayRange(); err != nil || lo != 50000 || hi != 50099 || c.TURN.UDPPort != 0 || c.TURN.TCPPort != 443 || !c.TURN.On() {
+		t.Fatalf("TURN from env: %+v %d-%d %v", c.TURN, lo, hi, err)
+	}
+	if err := c.fromEnv([]string{"PHONGHOP_TURN_TCP_PORT=x"}); err == nil {
+		t.Fatal("non-numeric TURN port accepted")
+	}
+	if d := defaultConfig(); d.Validate() != nil {
+		t.Fatalf("the default configuration does not validate: %v", d.Validate())
+	}
+	if off := (TURNConfig{}); off.On() {
+		t.Fatal("TURN with both ports 0 is on")
+	}
 	if err := c.fromEnv([]string{"PHONGHOP_TEST_DATABASE_URL=x", "PATH=/bin", "PHONGHOP_NATS_URL=nats://n:4222"}); err != nil || c.NATS.URL != "nats://n:4222" {
 		t.Fatalf("good env: %v %q", err, c.NATS.URL)
 	}
@@ -139,6 +156,15 @@ func TestConfig(t *testing.T) {
 		func(c *Config) { c.NATS.URL = "http://x" },
 		func(c *Config) { c.RTC.UDPPort = 70000 },
 		func(c *Config) { c.RTC.PublicIP = "not-an-ip" },
+		func(c *Config) { c.TURN.UDPPort = 70000 },
+		func(c *Config) { c.TURN.TCPPort = -1 },
+		func(c *Config) { c.TURN.UDPPort = c.RTC.UDPPort },
+		func(c *Config) { c.TURN.TCPPort = c.RTC.TCPPort },
+		func(c *Config) { c.TURN.RelayPorts = "49200-49160" },
+		func(c *Config) { c.TURN.RelayPorts = "49160" },
+		func(c *Config) { c.TURN.RelayPorts = "80-90" },
+		func(c *Config) { c.TURN.RelayPorts = "3000-4000" }, // holds the TURN UDP port 3478
+		func(c *Config) { c.TURN.RelayPorts = "7000-8000" }, // holds the media UDP port 7882
 		func(c *Config) { c.Log.Level = "loud" },
 		func(c *Config) { c.Log.Format = "xml" },
 	}
@@ -152,4 +178,11 @@ func TestConfig(t *testing.T) {
 	if err := run(context.Background(), []string{"nonsense"}, io.Discard, io.Discard); err == nil {
 		t.Fatal("unknown command accepted")
 	}
+}
+
+// quietMedia keeps a test server's media on loopback ports the system picks, with no TURN, so
+// tests never take the production ports nor announce other addresses.
+func quietMedia(cfg *Config) {
+	cfg.RTC.Loopback, cfg.RTC.UDPPort, cfg.RTC.TCPPort = true, 0, 0
+	cfg.TURN = TURNConfig{}
 }

@@ -47,6 +47,7 @@ type Server struct {
 	Agenda *agenda.Agenda
 	Docs   *docs.Service
 	SFU    *sfu.Server
+	TURN   *sfu.TURNServer
 
 	api      *api.Server
 	http     *http.Server
@@ -130,9 +131,33 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	if tcpPort == 0 {
 		tcpPort = -1 // off
 	}
-	s.SFU = sfu.New(sfu.Options{UDPPort: cfg.RTC.UDPPort, TCPPort: tcpPort, PublicIP: cfg.RTC.PublicIP, LoopbackOnly: cfg.RTC.Loopback, Logger: s.Log}, tokens, s.Bus)
+	s.SFU = sfu.New(sfu.Options{UDPPort: cfg.RTC.UDPPort, TCPPort: tcpPort, PublicIP: cfg.RTC.PublicIP, LoopbackOnly: cfg.RTC.Loopback, Logger: s.Log,
+		ICEServers: func(identity string) []sfu.ICEServer {
+			if s.TURN == nil {
+				return nil
+			}
+			// Long-lived: a point behind a firewall must be able to refresh its relay all meeting.
+			return []sfu.ICEServer{s.TURN.Credentials(identity, 12*time.Hour)}
+		}}, tokens, s.Bus)
 	if err := s.SFU.Start(); err != nil {
 		return nil, fmt.Errorf("media: %w", err)
+	}
+	if cfg.TURN.On() {
+		lo, hi, _ := cfg.TURN.RelayRange() // validated with the configuration
+		off := func(p int) int {           // configuration 0 = off; TURNOptions 0 = any port
+			if p == 0 {
+				return -1
+			}
+			return p
+		}
+		o := sfu.TURNOptions{UDPPort: off(cfg.TURN.UDPPort), TCPPort: off(cfg.TURN.TCPPort), PublicIP: cfg.RTC.PublicIP,
+			LoopbackOnly: cfg.RTC.Loopback, Secret: tokens.DeriveKey("turn"), RelayPortMin: lo, RelayPortMax: hi, Logger: s.Log}
+		if a, ok := s.SFU.UDPAddr().(*net.UDPAddr); ok {
+			o.PeerPorts = []int{a.Port} // relays reach only the media port
+		}
+		if s.TURN, err = sfu.StartTURN(o); err != nil {
+			return nil, fmt.Errorf("turn: %w", err)
+		}
 	}
 	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy}, api.Deps{
 		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Signer: signer, Media: tokens, Log: s.Log,
@@ -206,6 +231,9 @@ func (s *Server) Close() {
 		_ = s.http.Shutdown(ctx)
 		cancel()
 		<-s.done
+	}
+	if s.TURN != nil {
+		_ = s.TURN.Close()
 	}
 	if s.SFU != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

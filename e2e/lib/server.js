@@ -53,7 +53,8 @@ export async function startServer({ name, timeoutMs = 30_000 }) {
   const bin = serverBinary();
   const dataDir = await mkdtemp(join(tmpdir(), 'phonghop-e2e-data-'));
   const port = await freePort();
-  const udpPort = await freePort(); // a TCP-free port is very likely UDP-free too; media is not used yet
+  const udpPort = await freePort(); // a TCP-free port is very likely UDP-free too
+  const turnPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logPath = join(await artifactsDir(), `${name}-server.log`);
   const log = createWriteStream(logPath);
@@ -65,6 +66,8 @@ export async function startServer({ name, timeoutMs = 30_000 }) {
       PHONGHOP_RTC_UDP_PORT: String(udpPort),
       PHONGHOP_RTC_TCP_PORT: '0',
       PHONGHOP_RTC_LOOPBACK: 'true',
+      PHONGHOP_TURN_UDP_PORT: String(turnPort),
+      PHONGHOP_TURN_TCP_PORT: String(turnPort),
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

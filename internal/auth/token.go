@@ -66,6 +66,20 @@ func NewTokenSigner(key []byte) (*TokenSigner, error) {
 	return &TokenSigner{key: append([]byte(nil), key...), Now: time.Now}, nil
 }
 
+// deriveContext separates derived keys from token MACs: no token MAC input starts with it, so a
+// derived key never equals a token signature and holding one does not let anyone sign tokens.
+const deriveContext = "phonghop-derive-v1."
+
+// DeriveKey returns a key for another purpose (e.g. "turn" for TURN credentials) computed from the
+// media token key, so every node that shares the token key shares it too without another setting
+// to distribute. Different purposes give unrelated keys.
+func (s *TokenSigner) DeriveKey(purpose string) []byte {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte(deriveContext))
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
+}
+
 func (s *TokenSigner) mac(payload string) []byte {
 	m := hmac.New(sha256.New, s.key)
 	m.Write([]byte(tokenContext))

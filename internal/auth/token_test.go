@@ -57,3 +57,25 @@ func TestMediaToken(t *testing.T) {
 		t.Fatal("short key accepted")
 	}
 }
+
+func TestDeriveKey(t *testing.T) {
+	s, _ := NewTokenSigner(bytes.Repeat([]byte{7}, 32))
+	same, _ := NewTokenSigner(bytes.Repeat([]byte{7}, 32))
+	other, _ := NewTokenSigner(bytes.Repeat([]byte{8}, 32))
+	turn := s.DeriveKey("turn")
+	if len(turn) != 32 {
+		t.Fatalf("derived key is %d bytes, want 32", len(turn))
+	}
+	if !bytes.Equal(turn, s.DeriveKey("turn")) || !bytes.Equal(turn, same.DeriveKey("turn")) {
+		t.Fatal("the same key and purpose gave different keys: nodes sharing the token key would disagree")
+	}
+	if bytes.Equal(turn, s.DeriveKey("recording")) {
+		t.Fatal("different purposes gave the same key")
+	}
+	if bytes.Equal(turn, other.DeriveKey("turn")) {
+		t.Fatal("different token keys gave the same derived key")
+	}
+	if bytes.Equal(turn, bytes.Repeat([]byte{7}, 32)) {
+		t.Fatal("the derived key is the token key itself")
+	}
+}
