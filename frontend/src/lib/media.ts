@@ -34,7 +34,11 @@ export interface RoomView {
   notice: { code: string; message: string; at: number } | null;
   /** ms from the join (or the page's start, after a reload) to the first decoded frame. */
   firstFrameMs: number | null;
-  /** ms from the last loss of media to media again, and how many times it was lost. */
+  /**
+   * After the last loss of media: ms until both connections were up again (liveMs) and until
+   * the first decoded frame (mediaMs); how many times media came back.
+   */
+  liveMs: number | null;
   mediaMs: number | null;
   reconnects: number;
 }
@@ -131,7 +135,7 @@ export class MediaRoom {
     this.v = {
       state: 'connecting', me: '', roster: [], spotlight: '', speaking: new Set(), slots: [], videoMids: [],
       audioMuted: this.micMutedSelf, mutedBy: this.micMutedSelf ? 'self' : '', camOff: !!opts.camOff, audioOnly: false, sharing: false,
-      notice: null, firstFrameMs: null, mediaMs: null, reconnects: 0,
+      notice: null, firstFrameMs: null, liveMs: null, mediaMs: null, reconnects: 0,
     };
     this.view = createStore(this.v);
     this.applyLocalTracks();
@@ -326,7 +330,8 @@ export class MediaRoom {
     if (st === 'connected') {
       if (this.connectedAll() && this.v.state !== 'live') {
         this.attempt = 0;
-        this.patch({ state: 'live', reconnects: this.v.reconnects + (this.lostAt !== null ? 1 : 0) });
+        const back = this.lostAt !== null ? { reconnects: this.v.reconnects + 1, liveMs: Math.round(performance.now() - this.lostAt!) } : {};
+        this.patch({ state: 'live', ...back });
         this.watchFirstFrame();
       }
     } else if (st === 'failed') {

@@ -18,10 +18,14 @@ const LAYOUT_DEBOUNCE_MS = 250;
 /** A <video> showing one stream; remote pictures are muted because sound has its own slots. */
 export function Video({ stream, label, testid, mid }: { stream: MediaStream | null | undefined; label: string; testid: string; mid?: string }) {
   const ref = useRef<HTMLVideoElement>(null);
+  // Every render: a <video> that the page moved (a tile changing place) is paused by the
+  // browser and autoplay does not start it again.
   useEffect(() => {
     const v = ref.current;
-    if (v && v.srcObject !== (stream ?? null)) v.srcObject = stream ?? null;
-  }, [stream]);
+    if (!v) return;
+    if (v.srcObject !== (stream ?? null)) v.srcObject = stream ?? null;
+    if (stream && v.paused) v.play().catch(() => {});
+  });
   return <video ref={ref} autoplay playsInline muted aria-label={label} data-testid={testid} data-mid={mid} />;
 }
 
@@ -114,8 +118,8 @@ export function VideoRoom({ room, local, snap, onLeave }: { room: MediaRoom; loc
     if (v.notice) toast(v.notice.code === 'forbidden' && /muted/.test(v.notice.message) ? t('video.unmuteRefused') : t('video.refused', { message: v.notice.message }), 'error');
   }, [v.notice]);
   useEffect(() => {
-    if (v.mediaMs !== null) toast(t('video.back', { s: (v.mediaMs / 1000).toFixed(1) }));
-  }, [v.mediaMs]);
+    if (v.liveMs !== null) toast(t('video.back', { s: (v.liveMs / 1000).toFixed(1) }));
+  }, [v.reconnects]);
   // Diagnostics for the control room and the browser tests: what each slot receives.
   useEffect(() => {
     const w = window as unknown as { phonghopMedia?: unknown };
@@ -150,7 +154,7 @@ export function VideoRoom({ room, local, snap, onLeave }: { room: MediaRoom; loc
 
   return (
     <div class="video-room" data-testid="video-room" data-state={v.state} data-first-frame-ms={v.firstFrameMs ?? undefined}
-      data-media-ms={v.mediaMs ?? undefined} data-reconnects={v.reconnects}>
+      data-live-ms={v.liveMs ?? undefined} data-media-ms={v.mediaMs ?? undefined} data-reconnects={v.reconnects}>
       <div class="video-bar">
         <span class={`muted video-state video-state-${v.state}`} role="status" data-testid="video-state">{t(`video.state.${v.state}`)}</span>
         {!terminal && (
