@@ -112,7 +112,10 @@ export class MediaRoom {
   private unauthorized = 0;
   private attempt = 0;
   private retryTimer = 0;
-  private pcTimers: Partial<Record<PcName, number>> = {};
+  /** Per connection: "disconnected" for a while leads to an ICE restart; a restart that does
+   * not bring the connection back by its deadline leads to a full rejoin. */
+  private discTimers: Partial<Record<PcName, number>> = {};
+  private restartDeadline: Partial<Record<PcName, number>> = {};
   private lostAt: number | null = null;
   private joinStart: number;
   private framePoll = 0;
@@ -242,7 +245,6 @@ export class MediaRoom {
     this.send({ type: 'leave' });
     this.shutdown('ended');
     remember(this.meetingId, null);
-    this.local.getTracks().forEach((t) => t.stop());
   }
 
   // ---- connection ----
@@ -321,13 +323,17 @@ export class MediaRoom {
     this.patch({ state: 'reconnecting' });
     if (which === 'publish') void this.pub?.negotiate(true);
     else this.send({ type: 'restart_ice', pc: 'subscribe' });
-    clearTimeout(this.pcTimers[which]);
-    this.pcTimers[which] = window.setTimeout(() => this.lost(), RESTART_MS);
+    this.restartDeadline[which] ??= window.setTimeout(() => this.lost(), RESTART_MS);
   }
 
   private pcState(which: PcName, st: RTCPeerConnectionState) {
-    clearTimeout(this.pcTimers[which]);
+    if (st !== 'disconnected') {
+      clearTimeout(this.discTimers[which]);
+      delete this.discTimers[which];
+    }
     if (st === 'connected') {
+      clearTimeout(this.restartDeadline[which]);
+      delete this.restartDeadline[which];
       if (this.connectedAll() && this.v.state !== 'live') {
         this.attempt = 0;
         const back = this.lostAt !== null ? { reconnects: this.v.reconnects + 1, liveMs: Math.round(performance.now() - this.lostAt!) } : {};
@@ -337,7 +343,10 @@ export class MediaRoom {
     } else if (st === 'failed') {
       this.restartIce(which);
     } else if (st === 'disconnected') {
-      this.pcTimers[which] = window.setTimeout(() => this.restartIce(which), DISCONNECTED_MS);
+      this.discTimers[which] ??= window.setTimeout(() => {
+        delete this.discTimers[which];
+        this.restartIce(which);
+      }, DISCONNECTED_MS);
     }
   }
 
@@ -377,7 +386,11 @@ export class MediaRoom {
     this.pub?.close();
     this.sub?.close();
     this.pub = this.sub = null;
-    for (const k of Object.keys(this.pcTimers) as PcName[]) clearTimeout(this.pcTimers[k]);
+    for (const timers of [this.discTimers, this.restartDeadline]) {
+      for (const k of Object.keys(timers) as PcName[]) clearTimeout(timers[k]);
+    }
+    this.discTimers = {};
+    this.restartDeadline = {};
     clearInterval(this.framePoll);
     this.sentLayout = '';
     if (this.screen) {
@@ -394,6 +407,8 @@ export class MediaRoom {
     clearTimeout(this.retryTimer);
     this.teardown();
     this.patch({ state });
+    // Out of the room: the camera and microphone are let go until the person joins again.
+    this.local.getTracks().forEach((t) => t.stop());
   }
 
   private fail(message: string) {
