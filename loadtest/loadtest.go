@@ -108,10 +108,11 @@ func Run(ctx context.Context, scenario string, points int, duration time.Duratio
 			defer wg.Done()
 			time.Sleep(time.Duration(i) * 20 * time.Millisecond) // points arrive over time, as in a real briefing
 			t0 := time.Now()
-			c, err := sfuclient.Join(url, tok, sfuclient.Options{LoopbackOnly: true, Publish: pub, VideoPPS: videoPPS})
-			if err == nil {
-				_, err = c.Expect("joined", 20*time.Second)
+			o := sfuclient.Options{LoopbackOnly: true, Layout: &sfuclient.Layout{Video: []sfu.Want{{Follow: "speaker", Quality: sfu.QualityHigh}}, Audio: 3}}
+			if pub {
+				o.Publish, o.Talk = []string{sfu.SourceMic, sfu.SourceCamera}, sfuclient.Speaking(30)
 			}
+			c, err := sfuclient.Join(url, tok, o)
 			if err != nil {
 				failures.Store(i, err)
 				return
@@ -147,10 +148,10 @@ func Run(ctx context.Context, scenario string, points int, duration time.Duratio
 			if j.c == nil {
 				continue
 			}
-			for _, k := range []string{"audio", "video"} {
-				sent += j.c.Stats.Sent[k].Load()
-				recv += j.c.Stats.Packets[k].Load()
+			for l := range j.c.Stats.SentPackets {
+				sent += j.c.Stats.SentPackets[l].Load()
 			}
+			recv += j.c.Stats.Packets.Load()
 		}
 		return
 	}
@@ -162,19 +163,30 @@ func Run(ctx context.Context, scenario string, points int, duration time.Duratio
 	}
 	s1, r1 := snap()
 	rep.Seconds = time.Since(t0).Seconds()
-	receivers := float64(rep.Joined - 1) // every published packet should reach every other point
-	if expected := float64(s1-s0) * receivers; expected > 0 {
-		rep.LossPercent = max(0, 100*(1-float64(r1-r0)/expected))
-	}
-	rep.ForwardedPPS = float64(r1-r0) / rep.Seconds
-	var delays []time.Duration
+	// Loss is judged per slot by sequence number: with simulcast a publisher sends more than
+	// any one subscriber receives.
+	var lost, expected int64
 	for _, j := range all {
 		if j.c != nil {
-			delays = append(delays, j.c.Stats.Delays()...)
+			for _, sl := range j.c.Stats.Slots() {
+				lost += sl.Lost()
+				expected += sl.Expected
+			}
+		}
+	}
+	if expected > 0 {
+		rep.LossPercent = 100 * float64(lost) / float64(expected)
+	}
+	_ = s1 - s0
+	rep.ForwardedPPS = float64(r1-r0) / rep.Seconds
+	var delays sfuclient.Histogram
+	for _, j := range all {
+		if j.c != nil {
+			delays.Merge(&j.c.Stats.Delay)
 		}
 	}
 	rep.JoinP50Ms, rep.JoinP95Ms = pct(joins, 50), pct(joins, 95)
-	rep.DelayP50Ms, rep.DelayP99Ms = pct(delays, 50), pct(delays, 99)
+	rep.DelayP50Ms, rep.DelayP99Ms = ms(delays.Percentile(50)), ms(delays.Percentile(99))
 	rep.CPUSeconds = cpuSeconds() - cpu0
 	rep.PeakRSSMiB = peakRSS()
 	return rep, nil
@@ -188,6 +200,8 @@ func pct(ds []time.Duration, p int) float64 {
 	slices.Sort(s)
 	return float64(s[min(len(s)-1, len(s)*p/100)].Microseconds()) / 1000
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func cpuSeconds() float64 {
 	var ru syscall.Rusage
