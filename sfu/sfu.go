@@ -320,7 +320,7 @@ func (s *Server) TCPAddr() net.Addr {
 	return s.tcpLn.Addr()
 }
 
-// Shutdown closes every room and the media ports.
+// Shutdown closes every room (asking its clients to rejoin) and the media ports.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if s.sub != nil {
 		_ = s.sub.Unsubscribe()
@@ -330,8 +330,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	rooms := s.rooms
 	s.rooms = map[string]*room{}
 	s.mu.Unlock()
+	// A shutdown is a restart or a move, not the end of the meeting: clients are told to
+	// rejoin, and keep trying (with backoff) until a server takes them again.
 	for _, r := range rooms {
-		r.close("ended")
+		r.close("rejoin")
 	}
 	var errs []error
 	if s.tcpMux != nil {

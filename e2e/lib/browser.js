@@ -28,12 +28,12 @@ export const TABLET_PORTRAIT = { width: 800, height: 1280 };
  * Launches Chromium with its own profile directory.
  * @returns {Promise<{context: import('playwright-core').BrowserContext, page: import('playwright-core').Page, pageErrors: string[], close: () => Promise<void>}>}
  */
-export async function launch({ viewport = TABLET, locale = 'vi-VN' } = {}) {
+export async function launch({ viewport = TABLET, locale = 'vi-VN', args = [] } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'phonghop-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...args],
     viewport,
     locale,
     timezoneId: 'Asia/Ho_Chi_Minh',
@@ -61,8 +61,8 @@ export const DEMO_PASSWORD = 'phonghop-demo';
  * Launches a browser of its own for one demo person and signs them in: each person is a separate
  * tablet, with separate cookies.
  */
-export async function signedIn(serverUrl, username, password = DEMO_PASSWORD) {
-  const b = await launch();
+export async function signedIn(serverUrl, username, password = DEMO_PASSWORD, opts = {}) {
+  const b = await launch(opts);
   const page = b.page;
   await page.goto(`${serverUrl}/login`);
   await page.getByLabel('Tên đăng nhập').fill(username);

@@ -45,20 +45,22 @@ function serverEnv(settings) {
 }
 
 /**
- * Starts `phonghop serve --demo` and resolves when /readyz answers 200.
- * @param {{name: string, timeoutMs?: number, env?: Record<string, string>}} opts name labels the log
- *   file in artifacts/; env adds PHONGHOP_* settings (e.g. PHONGHOP_NATS_URL of a test's own bus).
- * @returns {Promise<{url: string, dataDir: string, log: string, stop: () => Promise<void>}>}
+ * Starts `phonghop serve --demo` and resolves when /readyz answers 200. To restart a stopped
+ * server on the same data and ports (its sessions still valid), pass the first one's `restart`.
+ * @param {{name: string, timeoutMs?: number, env?: Record<string, string>, restart?: {dataDir: string, port: number, udpPort: number, turnPort: number}}} opts
+ *   name labels the log file in artifacts/; env adds PHONGHOP_* settings (e.g. PHONGHOP_NATS_URL of
+ *   a test's own bus).
+ * @returns {Promise<{url: string, dataDir: string, log: string, restart: object, stop: (opts?: {keepData?: boolean}) => Promise<void>}>}
  */
-export async function startServer({ name, timeoutMs = 30_000, env = {} }) {
+export async function startServer({ name, timeoutMs = 30_000, env = {}, restart }) {
   const bin = serverBinary();
-  const dataDir = await mkdtemp(join(tmpdir(), 'phonghop-e2e-data-'));
-  const port = await freePort();
-  const udpPort = await freePort(); // a TCP-free port is very likely UDP-free too
-  const turnPort = await freePort();
+  const dataDir = restart?.dataDir ?? (await mkdtemp(join(tmpdir(), 'phonghop-e2e-data-')));
+  const port = restart?.port ?? (await freePort());
+  const udpPort = restart?.udpPort ?? (await freePort()); // a TCP-free port is very likely UDP-free too
+  const turnPort = restart?.turnPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const logPath = join(await artifactsDir(), `${name}-server.log`);
-  const log = createWriteStream(logPath);
+  const log = createWriteStream(logPath, { flags: restart ? 'a' : 'w' });
 
   const child = spawn(bin, ['serve', '--demo'], {
     env: serverEnv({
@@ -81,7 +83,7 @@ export async function startServer({ name, timeoutMs = 30_000, env = {} }) {
   const killOnExit = () => !exited && child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
-  async function stop() {
+  async function stop({ keepData = false } = {}) {
     if (!exited && child.pid) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => !exited && child.kill('SIGKILL'), 10_000);
@@ -90,7 +92,7 @@ export async function startServer({ name, timeoutMs = 30_000, env = {} }) {
     }
     process.off('exit', killOnExit);
     log.end();
-    await rm(dataDir, { recursive: true, force: true });
+    if (!keepData) await rm(dataDir, { recursive: true, force: true });
   }
 
   const deadline = Date.now() + timeoutMs;
@@ -111,5 +113,5 @@ export async function startServer({ name, timeoutMs = 30_000, env = {} }) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, dataDir, log: logPath, stop };
+  return { url, dataDir, log: logPath, restart: { dataDir, port, udpPort, turnPort }, stop };
 }

@@ -3,10 +3,12 @@ import { registerEn } from './register';
 import { recordingsEn } from './recordings';
 import { meetingsEn } from './meetings';
 import { controlRoomEn } from './controlRoom';
+import { videoEn } from './video';
 import type { MessageKey } from './vi';
 
 export const en: Record<MessageKey, string> = {
   ...meetingsEn,
+  ...videoEn,
   ...documentsEn,
   ...registerEn,
   ...controlRoomEn,

@@ -5,9 +5,11 @@ import { registerVi } from './register';
 import { recordingsVi } from './recordings';
 import { meetingsVi } from './meetings';
 import { controlRoomVi } from './controlRoom';
+import { videoVi } from './video';
 
 export const vi = {
   ...meetingsVi,
+  ...videoVi,
   ...documentsVi,
   ...registerVi,
   ...controlRoomVi,
