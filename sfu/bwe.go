@@ -49,6 +49,14 @@ type budget struct {
 	backoff   time.Duration
 	lowSince  time.Time // the estimate has been below one thumbnail and audio since
 	highSince time.Time
+	// What the slots sent, to know the current sending rate; the lowest round-trip time lately.
+	sentBytes uint64
+	sentAt    time.Time
+	sending   float64
+	minRTT    int64
+	minRTTAt  time.Time
+	// noAutoUntil holds off the automatic audio-only switch after the operator decided.
+	noAutoUntil time.Time
 }
 
 func newBudget(est cc.BandwidthEstimator) *budget {
@@ -99,7 +107,7 @@ func (p *participant) allocate(now time.Time) {
 	if b == nil || !b.feedback.Load() {
 		return
 	}
-	target := float64(b.targetBps.Load())
+	target := p.effectiveEstimate(now)
 	p.mu.Lock()
 	video := append([]*slot(nil), p.video...)
 	audio := append([]*slot(nil), p.audio[:min(p.audioN, len(p.audio))]...)
@@ -266,7 +274,7 @@ func (p *participant) audioOnlyDecision(now time.Time) int {
 	on, auto := p.audioOnly, p.autoAudioOnly
 	p.mu.Unlock()
 	need := float64(audioN*audioReserve) + nominalRate[qLow]/2
-	est := float64(b.targetBps.Load())
+	est := p.effectiveEstimate(now)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if est < need {
@@ -285,12 +293,53 @@ func (p *participant) audioOnlyDecision(now time.Time) int {
 		}
 	}
 	switch {
+	case now.Before(b.noAutoUntil):
+		return 0
 	case !on && !b.lowSince.IsZero() && now.Sub(b.lowSince) >= autoAudioOnlyAfter:
 		return 1
 	case on && auto && !b.highSince.IsZero() && now.Sub(b.highSince) >= videoBackAfter:
 		return -1
 	}
 	return 0
+}
+
+// effectiveEstimate is what the allocation may spend. GCC's delay-based estimate is trusted
+// when the link shows congestion: loss in the receiver reports, or a round-trip time 150 ms above
+// its recent minimum (a queue filling). Without either it may not push the subscriber below what
+// it receives now: on a busy server GCC reads the server's own scheduling delays as a queue and
+// would starve clean links.
+func (p *participant) effectiveEstimate(now time.Time) float64 {
+	b := p.budget
+	est := float64(b.targetBps.Load())
+	nowN := now.UnixNano()
+	var sent uint64
+	var loss uint32
+	var rtt int64
+	for _, s := range p.slots() {
+		sent += s.bytes.Load()
+		loss = max(loss, s.loss(nowN))
+		if nowN-s.reportAt.Load() < int64(3*time.Second) {
+			rtt = max(rtt, s.rttMs.Load())
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.sentAt.IsZero() {
+		if dt := now.Sub(b.sentAt).Seconds(); dt >= 0.2 {
+			b.sending = float64(sent-b.sentBytes) * 8 / dt
+			b.sentBytes, b.sentAt = sent, now
+		}
+	} else {
+		b.sentBytes, b.sentAt = sent, now
+	}
+	if rtt > 0 && (b.minRTT == 0 || rtt < b.minRTT || now.Sub(b.minRTTAt) > 30*time.Second) {
+		b.minRTT, b.minRTTAt = rtt, now
+	}
+	congested := loss >= 5 || (b.minRTT > 0 && rtt > b.minRTT+150)
+	if congested {
+		return est
+	}
+	return max(est, b.sending)
 }
 
 // probing reports how many bits per second of padding the subscriber should get now.

@@ -38,6 +38,7 @@ type room struct {
 	busSpeaking  string
 	lastStats    map[*participant]statSample
 	lastStatsAt  time.Time
+	recording    *roomRecording
 }
 
 // parked is what a participant that dropped keeps for ResumeGrace: a rejoin with the same
@@ -125,10 +126,14 @@ func (r *room) isChairMuted(id string) bool {
 	return r.chairMuted[id]
 }
 
-// leave removes a participant; dropped is true when its connection went away without a leave,
-// so its session is kept for a rejoin.
-func (r *room) leave(p *participant, dropped bool) {
+// leave removes a participant. reason is what the room service hears: "leave" (it said so),
+// "lost" (its connection went away; its session is kept for a rejoin), "removed" or "ended".
+func (r *room) leave(p *participant, reason string) {
 	r.mu.Lock()
+	if r.closed && reason == "lost" {
+		reason = "ended"
+	}
+	dropped := reason == "lost"
 	current := r.participants[p.grant.Identity] == p
 	if current {
 		delete(r.participants, p.grant.Identity)
@@ -154,7 +159,7 @@ func (r *room) leave(p *participant, dropped bool) {
 	r.mu.Unlock()
 	r.cleanup(p)
 	if current {
-		r.s.publishEvent(r.name, map[string]string{"type": "left", "identity": p.grant.Identity})
+		r.s.publishEvent(r.name, map[string]string{"type": "left", "identity": p.grant.Identity, "reason": reason})
 	}
 	if empty && !dropped {
 		r.maybeDrop()
@@ -194,7 +199,7 @@ func (r *room) maybeDrop() {
 			delete(r.parked, id)
 		}
 	}
-	drop := len(r.parked) == 0 && !r.closed
+	drop := len(r.parked) == 0 && !r.closed && r.recording == nil
 	if drop {
 		r.closed = true
 		close(r.stop)
@@ -290,7 +295,7 @@ func (r *room) kickLoop() {
 // recent speaker, else the first who publishes a camera; never p itself.
 func (r *room) mainFor(p *participant) *participant {
 	ok := func(id string) *participant {
-		if id == "" || id == p.grant.Identity {
+		if id == "" || p != nil && id == p.grant.Identity {
 			return nil
 		}
 		o := r.participants[id]
@@ -316,7 +321,7 @@ func (r *room) mainFor(p *participant) *participant {
 func (r *room) resolveLocked(p *participant, b binding) *source {
 	switch b.follow {
 	case "":
-		if b.identity == "" || b.identity == p.grant.Identity {
+		if b.identity == "" || p != nil && b.identity == p.grant.Identity {
 			return nil
 		}
 		if o := r.participants[b.identity]; o != nil {
@@ -335,7 +340,7 @@ func (r *room) resolveLocked(p *participant, b binding) *source {
 			return o.source(SourceCamera)
 		}
 	case "screen":
-		if r.screen != nil && r.screen.owner != p {
+		if r.screen != nil && (p == nil || r.screen.owner != p) {
 			return r.screen
 		}
 	}
@@ -397,6 +402,11 @@ func (r *room) members() []*participant {
 // itself; a participant keeps its slot while it stays among them, so audio slots seldom switch.
 func (r *room) allocateAudio() {
 	ranking := r.audioRanking()
+	var loudest *source
+	if len(ranking) > 0 {
+		loudest = ranking[0]
+	}
+	defer r.bindRecording(loudest)
 	for _, p := range r.members() {
 		p.mu.Lock()
 		slots := append([]*slot(nil), p.audio[:min(p.audioN, len(p.audio))]...)
@@ -537,8 +547,12 @@ func (r *room) apply(c Command) {
 	case "remove":
 		if p != nil {
 			p.send(Message{Type: "removed"})
-			r.leave(p, false)
+			r.leave(p, "removed")
 		}
+	case "record_start":
+		r.startRecording(c.RecordingID)
+	case "record_stop":
+		r.stopRecording(c.RecordingID)
 	case "end":
 		r.close("ended")
 	}
@@ -553,6 +567,12 @@ func (r *room) setAudioOnly(p *participant, on bool, by string) {
 	}
 	p.audioOnly, p.autoAudioOnly = on, on && by == "server"
 	p.mu.Unlock()
+	if b := p.budget; b != nil && by == "operator" {
+		// The operator's decision stands for a minute before the server judges the link again.
+		b.mu.Lock()
+		b.noAutoUntil, b.lowSince, b.highSince = time.Now().Add(time.Minute), time.Time{}, time.Time{}
+		b.mu.Unlock()
+	}
 	r.applyMutes(p)
 	r.mu.Lock()
 	r.rosterDirty[p.grant.Identity] = true
@@ -584,6 +604,7 @@ func (r *room) close(why string) {
 	r.closed = true
 	close(r.stop)
 	r.mu.Unlock()
+	r.stopRecording(0)
 	for _, p := range r.members() {
 		p.send(Message{Type: why})
 		// Let the writer deliver the last message before the socket closes.

@@ -290,6 +290,13 @@ func (r *room) retargetAll() {
 			s.retarget(now)
 		}
 	}
+	r.mu.Lock()
+	rr := r.recording
+	r.mu.Unlock()
+	if rr != nil {
+		rr.video.retarget(now)
+		rr.audio.retarget(now)
+	}
 }
 
 // dynacast pauses simulcast layers nobody has received for pauseAfter and resumes them as soon as

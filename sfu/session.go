@@ -150,8 +150,8 @@ func (s *Server) serve(conn *websocket.Conn) {
 		return
 	}
 	go p.writeLoop()
-	dropped := true
-	defer func() { r.leave(p, dropped) }()
+	reason := "lost"
+	defer func() { r.leave(p, reason) }()
 	for {
 		_, data, err := conn.ReadMessage()
 		if err != nil {
@@ -187,7 +187,7 @@ func (s *Server) serve(conn *websocket.Conn) {
 				p.negotiate()
 			}
 		case "leave":
-			dropped = false
+			reason = "leave"
 			return
 		}
 	}

@@ -57,6 +57,9 @@ type Options struct {
 	AllowedOrigins []string
 	// ICEServers returns TURN servers with credentials for a participant (nil: none).
 	ICEServers func(identity string) []ICEServer
+	// RecordDir is where recordings are written until the room service imports them (empty:
+	// this server does not record).
+	RecordDir string
 	// ResumeGrace is how long a dropped participant's layout and session are kept for a rejoin.
 	ResumeGrace time.Duration
 	Logger      *slog.Logger
@@ -347,8 +350,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Command is what the room service sends on bus.MediaCommands(room).
 type Command struct {
-	Type     string `json:"type"` // mute, unmute, mute_all, spotlight, audio_only, video_on, rejoin, remove, end
+	Type     string `json:"type"` // mute, unmute, mute_all, spotlight, audio_only, video_on, rejoin, remove, end, record_start, record_stop
 	Identity string `json:"identity,omitempty"`
+	// RecordingID names the recording of record_start and record_stop.
+	RecordingID int64 `json:"recording_id,omitempty"`
 }
 
 func (s *Server) command(subject string, data []byte) {
@@ -361,6 +366,9 @@ func (s *Server) command(subject string, data []byte) {
 	s.mu.Lock()
 	r := s.rooms[name]
 	s.mu.Unlock()
+	if r == nil && c.Type == "record_start" {
+		r = s.room(name) // recording may start before anyone joined
+	}
 	if r != nil {
 		r.apply(c)
 	}

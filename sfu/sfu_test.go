@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -532,4 +533,47 @@ func TestWeakLinkSwitchesDownAndRecovers(t *testing.T) {
 		return ok && s.Layer != sfuclient.LayerLow && s.LayerPackets[s.Layer] > h0.LayerPackets[s.Layer]+30
 	})
 	t.Logf("climbed back %v after the line recovered", time.Since(up).Round(100*time.Millisecond))
+}
+
+// The room service's record_start makes the SFU write the main screen and the loudest voice to a
+// WebM file; record_stop reports the finished file on the bus, across a switch of the main screen.
+func TestRecordingTheMainScreen(t *testing.T) {
+	dir := t.TempDir()
+	r := newTestRoom(t, sfu.Options{TCPPort: -1, RecordDir: dir})
+	done := make(chan map[string]any, 1)
+	sub, err := r.bus.Subscribe(bus.MediaEvents(r.name), func(_ string, data []byte) {
+		var m map[string]any
+		if json.Unmarshal(data, &m) == nil && m["type"] == "recording" {
+			done <- m
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	r.join("point-a", speaker, sfuclient.Options{Talk: sfuclient.Speaking(25)})
+	r.join("point-b", speaker, sfuclient.Options{})
+	r.command(sfu.Command{Type: "spotlight", Identity: "point-a"})
+	r.command(sfu.Command{Type: "record_start", RecordingID: 7})
+	time.Sleep(3 * time.Second)
+	r.command(sfu.Command{Type: "spotlight", Identity: "point-b"})
+	time.Sleep(3 * time.Second)
+	r.command(sfu.Command{Type: "record_stop", RecordingID: 7})
+	var m map[string]any
+	select {
+	case m = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no recording event")
+	}
+	if m["error"] != "" || m["recording_id"] != float64(7) {
+		t.Fatalf("recording event: %v", m)
+	}
+	if d, _ := m["duration_ms"].(float64); d < 4000 {
+		t.Fatalf("recorded %v ms of about 6 s", m["duration_ms"])
+	}
+	path, _ := m["path"].(string)
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(path, dir) || len(b) < 10000 || string(b[:4]) != "\x1a\x45\xdf\xa3" {
+		t.Fatalf("file %s: %d bytes, %v", path, len(b), err)
+	}
 }

@@ -237,7 +237,9 @@ func (s *slot) rebase(p *packet) {
 	}
 	s.seqOff = s.lastSeq + 1 - p.seq
 	ticks := uint32((p.arrival - s.lastAt) * int64(s.clock) / int64(time.Second))
-	if ticks == 0 {
+	if s.audio {
+		ticks = max(ticks, s.clock/50) // an Opus frame lasts 20 ms: the new one may not overlap it
+	} else if ticks == 0 {
 		ticks = 1
 	}
 	s.tsOff = s.lastTS + ticks - p.ts
