@@ -236,10 +236,14 @@ func (p *participant) allocate(now time.Time) {
 	// Probing, when a slot is held below what it asked for, the link shows no loss, and nothing
 	// had to come down lately; each probe that ends in a downgrade doubles the wait.
 	switch {
-	case down:
+	case down && !b.probeTill.IsZero() && now.Before(b.probeTill.Add(2*time.Second)):
+		// The probe itself overloaded the link: wait twice as long before the next.
 		b.probeTill = time.Time{}
 		b.nextProbe = now.Add(b.backoff)
 		b.backoff = min(b.backoff*2, probeBackoffMx)
+	case down:
+		// The link got worse by itself: let it settle, then look again.
+		b.nextProbe = now.Add(probeBackoff0)
 	case up:
 		b.backoff = probeBackoff0
 	}
