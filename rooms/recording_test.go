@@ -179,8 +179,12 @@ func TestRecordingLifecycle(t *testing.T) {
 		if done.DocumentID == nil || done.Bytes != int64(len(content)) || done.DurationMS < 2900 || done.FinishedAt == nil {
 			t.Fatalf("done %+v", done)
 		}
-		if recordtest.Exists(path) {
-			t.Error("the SFU's file is still there after the import")
+		// The file goes once the import committed, just after the status changed.
+		for deadline := time.Now().Add(5 * time.Second); recordtest.Exists(path); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Error("the SFU's file is still there after the import")
+				break
+			}
 		}
 		v := docs.Viewer{UserID: r.delegates[0].ID, Role: rooms.RoleDelegate}
 		list, err := r.d.List(ctx, v, r.meeting.ID)
