@@ -55,6 +55,8 @@ type budget struct {
 	sending   float64
 	minRTT    int64
 	minRTTAt  time.Time
+	// lossy: the link shows 5% loss or half a second of queue: audio only may be considered.
+	lossy bool
 	// noAutoUntil holds off the automatic audio-only switch after the operator decided.
 	noAutoUntil time.Time
 }
@@ -170,22 +172,28 @@ func (p *participant) allocate(now time.Time) {
 		}
 	}
 	all := append(main, rest...)
-	for _, w := range all { // everyone's lowest layer, in order of importance
-		if len(w.layers) > 0 && left >= w.layers[0].rate() {
-			left -= w.layers[0].rate()
-			w.got = 0
-		}
-	}
-	for _, w := range all { // then upgrades, main screen first
-		for w.got >= 0 && w.got+1 < len(w.layers) {
-			extra := w.layers[w.got+1].rate() - w.layers[w.got].rate()
-			if left < extra {
-				break
+	// The main screen first, as high as the link allows; then the thumbnails' lowest layers (a
+	// thumbnail that does not fit is paused), then their upgrades.
+	fill := func(ws []*want) {
+		for _, w := range ws {
+			if len(w.layers) > 0 && left >= w.layers[0].rate() {
+				left -= w.layers[0].rate()
+				w.got = 0
 			}
-			left -= extra
-			w.got++
+		}
+		for _, w := range ws {
+			for w.got >= 0 && w.got+1 < len(w.layers) {
+				extra := w.layers[w.got+1].rate() - w.layers[w.got].rate()
+				if left < extra {
+					break
+				}
+				left -= extra
+				w.got++
+			}
 		}
 	}
+	fill(main)
+	fill(rest)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	held, down, up := false, false, false
@@ -281,7 +289,7 @@ func (p *participant) audioOnlyDecision(now time.Time) int {
 	est := p.effectiveEstimate(now)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if est < need {
+	if est < need && b.lossy {
 		b.highSince = time.Time{}
 		if b.lowSince.IsZero() {
 			b.lowSince = now
@@ -308,7 +316,7 @@ func (p *participant) audioOnlyDecision(now time.Time) int {
 }
 
 // effectiveEstimate is what the allocation may spend. GCC's delay-based estimate is trusted
-// when the link shows congestion: loss in the receiver reports, or a round-trip time 150 ms above
+// when the link shows congestion: loss in the receiver reports, or a round-trip time 250 ms above
 // its recent minimum (a queue filling). Without either it may not push the subscriber below what
 // it receives now: on a busy server GCC reads the server's own scheduling delays as a queue and
 // would starve clean links.
@@ -339,7 +347,8 @@ func (p *participant) effectiveEstimate(now time.Time) float64 {
 	if rtt > 0 && (b.minRTT == 0 || rtt < b.minRTT || now.Sub(b.minRTTAt) > 30*time.Second) {
 		b.minRTT, b.minRTTAt = rtt, now
 	}
-	congested := loss >= 5 || (b.minRTT > 0 && rtt > b.minRTT+150)
+	congested := loss >= 5 || (b.minRTT > 0 && rtt > b.minRTT+250)
+	b.lossy = loss >= 13 || (b.minRTT > 0 && rtt > b.minRTT+500)
 	if congested {
 		return est
 	}

@@ -182,7 +182,7 @@ func publishInterceptors() (*interceptor.Registry, error) {
 func (s *Server) subscribeInterceptors() (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(1_500_000), gcc.SendSideBWEMinBitrate(30_000),
+		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(2_500_000), gcc.SendSideBWEMinBitrate(30_000),
 			gcc.SendSideBWEMaxBitrate(10_000_000), gcc.SendSideBWEPacer(gcc.NewNoOpPacer()))
 	})
 	if err != nil {
