@@ -43,7 +43,7 @@ test: lint test-go e2e
 NETNS := $(if $(filter 0,$(shell id -u)),unshare -n,unshare -rn)
 test-go:
 	$(GO) test $(GOFLAGS_TEST) $$($(GO) list ./... | grep -Ev '/(sfu|loadtest)')
-	$(NETNS) sh -c 'ip link set lo up && exec $(GO) test $(GOFLAGS_TEST) ./sfu/... ./loadtest/...'
+	$(NETNS) sh -c 'ip link set lo up && exec $(GO) test -p 1 $(GOFLAGS_TEST) ./sfu/... ./loadtest/...'
 
 test-frontend: frontend-deps
 	cd frontend && npm run check
