@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/rtp"
 )
 
@@ -37,18 +36,19 @@ var nominalRate = [numLayers]float64{150_000, 500_000, 1_500_000}
 
 // budget is a subscriber's estimator and allocation state.
 type budget struct {
-	est       cc.BandwidthEstimator
+	est       *estimator
 	feedback  atomic.Bool // the subscriber sends TWCC feedback: the estimate means something
 	targetBps atomic.Int64
 
-	mu        sync.Mutex
-	up        map[*slot]int // rounds an upgrade has fitted
-	probeTill time.Time
-	probeBps  float64
-	nextProbe time.Time
-	backoff   time.Duration
-	lowSince  time.Time // the estimate has been below one thumbnail and audio since
-	highSince time.Time
+	mu         sync.Mutex
+	up         map[*slot]int // rounds an upgrade has fitted
+	probeTill  time.Time
+	probeBps   float64
+	lastTarget float64
+	nextProbe  time.Time
+	backoff    time.Duration
+	lowSince   time.Time // the estimate has been below one thumbnail and audio since
+	highSince  time.Time
 	// What the slots sent, to know the current sending rate; the lowest round-trip time lately.
 	sentBytes uint64
 	sentAt    time.Time
@@ -61,12 +61,10 @@ type budget struct {
 	noAutoUntil time.Time
 }
 
-func newBudget(est cc.BandwidthEstimator) *budget {
+func newBudget(est *estimator) *budget {
 	b := &budget{est: est, up: map[*slot]int{}, backoff: probeBackoff0}
-	if est != nil {
-		est.OnTargetBitrateChange(func(bps int) { b.targetBps.Store(int64(bps)) })
-		b.targetBps.Store(int64(est.GetTargetBitrate()))
-	}
+	est.onChange = func(bps float64) { b.targetBps.Store(int64(bps)) }
+	b.targetBps.Store(int64(est.Target()))
 	return b
 }
 
@@ -243,6 +241,11 @@ func (p *participant) allocate(now time.Time) {
 	}
 	// Probing, when a slot is held below what it asked for, the link shows no loss, and nothing
 	// had to come down lately; each probe that ends in a downgrade doubles the wait.
+	// A downgrade counts only when the estimate itself fell; a thumbnail flickering at the edge
+	// of the budget must not keep postponing the probe that would settle it.
+	fell := target < 0.9*b.lastTarget
+	b.lastTarget = target
+	down = down && fell
 	switch {
 	case down && !b.probeTill.IsZero() && now.Before(b.probeTill.Add(2*time.Second)):
 		// The probe itself overloaded the link: wait twice as long before the next.
@@ -385,6 +388,7 @@ func (s *slot) pad(n int) int {
 		s.lastSeq++
 		s.seqOff++
 		h := rtp.Header{Version: 2, Padding: true, PayloadType: s.pt, SequenceNumber: s.lastSeq, Timestamp: s.lastTS, SSRC: s.ssrc}
+		s.stamp(&h, len(payload), time.Now().UnixNano())
 		if _, err := s.writer.WriteRTP(&h, payload); err != nil {
 			break
 		}

@@ -378,13 +378,13 @@ func (p *participant) subscribe(video []Want, audioN int) {
 		return
 	}
 	if p.sub == nil {
-		pc, est, err := p.room.s.newSubscribePC()
+		pc, err := p.room.s.subAPI.NewPeerConnection(webrtc.Configuration{})
 		if err != nil {
 			p.mu.Unlock()
 			p.send(Message{Type: "error", Code: "unavailable", Message: err.Error()})
 			return
 		}
-		p.sub, p.budget = pc, newBudget(est)
+		p.sub, p.budget = pc, newBudget(newEstimator(2_500_000, 30_000, 10_000_000))
 		pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 			if c != nil {
 				init := c.ToJSON()

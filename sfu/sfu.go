@@ -27,8 +27,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/cc"
-	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/interceptor/pkg/twcc"
@@ -73,16 +71,12 @@ type Server struct {
 	log    *slog.Logger
 	pubAPI *webrtc.API // publish connections: NACKs and reports to publishers, TWCC feedback
 	subAPI *webrtc.API // subscribe connections: retransmissions, sender reports, bandwidth estimation
-	// estimators hands the bandwidth estimator Pion creates inside NewPeerConnection to the
-	// caller; subMu makes that hand-over one connection at a time.
-	subMu      sync.Mutex
-	estimators chan cc.BandwidthEstimator
-	udpMux     ice.UDPMux
-	tcpMux     *ice.TCPMuxDefault
-	tcpLn      net.Listener
-	sub        *nats.Subscription
-	ctx        context.Context
-	cancel     context.CancelFunc
+	udpMux ice.UDPMux
+	tcpMux *ice.TCPMuxDefault
+	tcpLn  net.Listener
+	sub    *nats.Subscription
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu    sync.Mutex
 	rooms map[string]*room
@@ -175,26 +169,12 @@ func publishInterceptors() (*interceptor.Registry, error) {
 	return reg, nil
 }
 
-// subscribeInterceptors serve the subscribers: the congestion controller first (it sees every
-// packet sent, retransmissions included), a small NACK history per slot (a quarter of Pion's
-// default, over a second at the high layer), sender reports, and transport-wide sequence
-// numbers for the feedback the estimator reads.
-func (s *Server) subscribeInterceptors() (*interceptor.Registry, error) {
+// subscribeInterceptors serve the subscribers: a small NACK history per slot (a quarter of
+// Pion's default, over a second at the high layer) and sender reports. Transport-wide sequence
+// numbers and bandwidth estimation are the SFU's own (estimator.go): the slots stamp packets as
+// they write them.
+func subscribeInterceptors() (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
-	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(2_500_000), gcc.SendSideBWEMinBitrate(30_000),
-			gcc.SendSideBWEMaxBitrate(10_000_000), gcc.SendSideBWEPacer(gcc.NewNoOpPacer()))
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.estimators = make(chan cc.BandwidthEstimator, 1)
-	ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
-		select {
-		case s.estimators <- e:
-		default:
-		}
-	})
 	resp, err := nack.NewResponderInterceptor(nack.ResponderSize(256))
 	if err != nil {
 		return nil, err
@@ -203,35 +183,9 @@ func (s *Server) subscribeInterceptors() (*interceptor.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	seq, err := twcc.NewHeaderExtensionInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	reg.Add(ccf)
 	reg.Add(resp)
 	reg.Add(sr)
-	reg.Add(seq)
 	return reg, nil
-}
-
-// newSubscribePC makes a subscribe connection and returns its bandwidth estimator.
-func (s *Server) newSubscribePC() (*webrtc.PeerConnection, cc.BandwidthEstimator, error) {
-	s.subMu.Lock()
-	defer s.subMu.Unlock()
-	select {
-	case <-s.estimators:
-	default:
-	}
-	pc, err := s.subAPI.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		return nil, nil, err
-	}
-	select {
-	case e := <-s.estimators:
-		return pc, e, nil
-	default:
-		return pc, nil, nil
-	}
 }
 
 // Start opens the media ports and listens for room commands. It does not block.
@@ -240,7 +194,7 @@ func (s *Server) Start() error {
 	if err != nil {
 		return err
 	}
-	subReg, err := s.subscribeInterceptors()
+	subReg, err := subscribeInterceptors()
 	if err != nil {
 		return err
 	}

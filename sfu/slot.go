@@ -9,6 +9,7 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -44,6 +45,8 @@ type slot struct {
 	ssrc         uint32
 	pt           uint8
 	redPT        uint8 // RED's payload type when the subscriber accepts it (audio)
+	twccID       uint8 // the transport-wide sequence number's header extension ID (0: none)
+	twccBuf      [2]byte
 	red          redLevel
 	redCap       atomic.Int32 // the redundancy the subscriber's estimate can carry
 	hist         redHistory
@@ -89,7 +92,12 @@ func (s *slot) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, er
 	if s.audio {
 		mime = webrtc.MimeTypeOpus
 	}
-	var redPT uint8
+	var redPT, twccID uint8
+	for _, e := range ctx.HeaderExtensions() {
+		if e.URI == sdp.TransportCCURI {
+			twccID = uint8(e.ID)
+		}
+	}
 	for _, c := range ctx.CodecParameters() {
 		if strings.EqualFold(c.MimeType, mimeTypeRED) {
 			redPT = uint8(c.PayloadType)
@@ -98,7 +106,7 @@ func (s *slot) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, er
 	for _, c := range ctx.CodecParameters() {
 		if strings.EqualFold(c.MimeType, mime) {
 			s.mu.Lock()
-			s.writer, s.ssrc, s.pt, s.redPT = ctx.WriteStream(), uint32(ctx.SSRC()), uint8(c.PayloadType), redPT
+			s.writer, s.ssrc, s.pt, s.redPT, s.twccID = ctx.WriteStream(), uint32(ctx.SSRC()), uint8(c.PayloadType), redPT, twccID
 			s.mu.Unlock()
 			return c, nil
 		}
@@ -213,11 +221,23 @@ func (s *slot) forward(l *layer, p *packet, counters *serverStats) {
 	}
 	ext := s.hdr.Extensions[:0]
 	s.hdr = rtp.Header{Version: 2, Marker: p.marker, PayloadType: pt, SequenceNumber: outSeq, Timestamp: outTS, SSRC: s.ssrc, Extensions: ext}
+	s.stamp(&s.hdr, len(payload), p.arrival)
 	if _, err := s.writer.WriteRTP(&s.hdr, payload); err == nil {
 		s.packets.Add(1)
 		s.bytes.Add(uint64(len(payload) + 12))
 		counters.packetsOut.Add(1)
 	}
+}
+
+// stamp gives a packet its transport-wide sequence number and notes it for the subscriber's
+// bandwidth estimator (s.mu held).
+func (s *slot) stamp(h *rtp.Header, size int, now int64) {
+	if s.twccID == 0 || s.sub == nil || s.sub.budget == nil {
+		return
+	}
+	seq := s.sub.budget.est.sent(size+12+8, now)
+	s.twccBuf[0], s.twccBuf[1] = byte(seq>>8), byte(seq)
+	_ = h.SetExtension(s.twccID, s.twccBuf[:])
 }
 
 // rebase sets the offsets so that p, the first packet of a new stream, follows the last packet
@@ -333,6 +353,7 @@ func (s *slot) readRTCP(sender *webrtc.RTPSender) {
 			case *rtcp.TransportLayerCC:
 				if b := s.sub.budget; b != nil {
 					b.feedback.Store(true)
+					b.est.feedback(pk, time.Now())
 				}
 			}
 		}

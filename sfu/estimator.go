@@ -1,0 +1,209 @@
+package sfu
+
+import (
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+)
+
+// estimator is the send-side bandwidth estimator of one subscribe connection, fed by the
+// subscriber's transport-wide congestion control feedback (TWCC). The slots stamp every packet
+// with a transport-wide sequence number and note its send time and size in a ring (no
+// allocation, one short lock per packet); each feedback says which arrived and when. From it:
+//
+//   - the delivery rate: bytes acknowledged over the last half second;
+//   - loss over the same window;
+//   - queueing delay: one-way delay above its minimum of the last ten seconds (the clocks' offset
+//     cancels out).
+//
+// Loss above 10% sets the estimate to the delivery rate less half the loss; a queue above 80 ms
+// that is still growing sets it to 85% of the delivery rate; otherwise it grows 8% a second (25%
+// while the queue stays under 10 ms), never above 1.5 times what was delivered, which is why a
+// subscriber held below its layout gets padding probes (bwe.go).
+//
+// It replaces Pion's GCC on the forwarding path: GCC allocated a map per packet sent and per
+// feedback, and on a busy server read scheduling delays of a few milliseconds as congestion.
+type estimator struct {
+	mu       sync.Mutex
+	seq      uint16
+	ring     [1 << 13]sentPacket
+	target   float64
+	min, max float64
+
+	lastFb     uint8
+	fbSeen     bool
+	acked      []ackSample // last half second of acknowledged packets
+	lostN      int
+	totalN     int
+	windowAt   time.Time
+	minOWD     time.Duration
+	minOWDAt   time.Time
+	lastQueue  time.Duration
+	lastUpdate time.Time
+	holdUntil  time.Time
+	onChange   func(bps float64)
+}
+
+type sentPacket struct {
+	seq  uint16
+	size uint16
+	at   int64 // unix nanoseconds; 0: empty
+}
+
+type ackSample struct {
+	at   time.Time // arrival at the subscriber (its clock)
+	size int
+}
+
+func newEstimator(initial, min, max float64) *estimator {
+	return &estimator{target: initial, min: min, max: max}
+}
+
+// sent records a packet about to be written and returns its transport-wide sequence number.
+func (e *estimator) sent(size int, now int64) uint16 {
+	e.mu.Lock()
+	e.seq++
+	s := e.seq
+	e.ring[int(s)&(len(e.ring)-1)] = sentPacket{seq: s, size: uint16(min(size, 65535)), at: now}
+	e.mu.Unlock()
+	return s
+}
+
+// Target is the current estimate in bit/s.
+func (e *estimator) Target() float64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.target
+}
+
+// feedback takes one TWCC report. The same report may reach several slots' RTCP readers; it is
+// used once.
+func (e *estimator) feedback(fb *rtcp.TransportLayerCC, now time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.fbSeen && fb.FbPktCount == e.lastFb {
+		return
+	}
+	e.fbSeen, e.lastFb = true, fb.FbPktCount
+	arrival := time.Duration(fb.ReferenceTime) * 64 * time.Millisecond
+	deltas := fb.RecvDeltas
+	seq := fb.BaseSequenceNumber
+	var queue time.Duration
+	haveQueue := false
+	status := func(sym uint16) {
+		s := seq
+		seq++
+		hasDelta := sym == rtcp.TypeTCCPacketReceivedSmallDelta || sym == rtcp.TypeTCCPacketReceivedLargeDelta
+		sp := e.ring[int(s)&(len(e.ring)-1)]
+		if sp.at == 0 || sp.seq != s {
+			if hasDelta && len(deltas) > 0 {
+				arrival += time.Duration(deltas[0].Delta) * time.Microsecond
+				deltas = deltas[1:]
+			}
+			return // not ours any more (the ring wrapped) or never sent
+		}
+		e.totalN++
+		if sym == rtcp.TypeTCCPacketNotReceived {
+			e.lostN++
+			return
+		}
+		if !hasDelta || len(deltas) == 0 {
+			return // received, but the report gives no time
+		}
+		arrival += time.Duration(deltas[0].Delta) * time.Microsecond
+		deltas = deltas[1:]
+		at := time.Unix(0, 0).Add(arrival)
+		e.acked = append(e.acked, ackSample{at: at, size: int(sp.size)})
+		owd := arrival - time.Duration(sp.at)
+		if e.minOWDAt.IsZero() || owd < e.minOWD || now.Sub(e.minOWDAt) > 10*time.Second {
+			e.minOWD, e.minOWDAt = owd, now
+		}
+		queue, haveQueue = owd-e.minOWD, true
+	}
+	left := int(fb.PacketStatusCount)
+	for _, c := range fb.PacketChunks {
+		if left <= 0 {
+			break
+		}
+		switch c := c.(type) {
+		case *rtcp.RunLengthChunk:
+			for i := 0; i < int(c.RunLength) && left > 0; i, left = i+1, left-1 {
+				status(c.PacketStatusSymbol)
+			}
+		case *rtcp.StatusVectorChunk:
+			for _, sym := range c.SymbolList {
+				if left <= 0 {
+					break
+				}
+				status(sym)
+				left--
+			}
+		}
+	}
+	e.update(now, queue, haveQueue)
+}
+
+// update runs the control law after a feedback (e.mu held).
+func (e *estimator) update(now time.Time, queue time.Duration, haveQueue bool) {
+	if e.windowAt.IsZero() {
+		e.windowAt, e.lastUpdate = now, now
+	}
+	// Keep half a second of acknowledged packets, by their arrival time.
+	if n := len(e.acked); n > 0 {
+		last := e.acked[n-1].at
+		i := 0
+		for i < n && last.Sub(e.acked[i].at) > 500*time.Millisecond {
+			i++
+		}
+		e.acked = append(e.acked[:0], e.acked[i:]...)
+	}
+	if now.Sub(e.windowAt) < 100*time.Millisecond {
+		return
+	}
+	delivered := 0.0
+	if n := len(e.acked); n > 1 {
+		span := e.acked[n-1].at.Sub(e.acked[0].at).Seconds()
+		bytes := 0
+		for _, a := range e.acked[1:] {
+			bytes += a.size
+		}
+		if span > 0.05 {
+			delivered = float64(bytes) * 8 / span
+		}
+	}
+	loss := 0.0
+	if e.totalN > 0 {
+		loss = float64(e.lostN) / float64(e.totalN)
+	}
+	dt := now.Sub(e.lastUpdate).Seconds()
+	e.lastUpdate, e.windowAt = now, now
+	e.lostN, e.totalN = 0, 0
+	old := e.target
+	switch {
+	case loss > 0.10 && delivered > 0:
+		e.target = min(e.target, delivered*(1-0.5*loss))
+		e.holdUntil = now.Add(500 * time.Millisecond)
+	case haveQueue && queue > 80*time.Millisecond && queue > e.lastQueue && delivered > 0:
+		e.target = min(e.target, 0.85*delivered)
+		e.holdUntil = now.Add(500 * time.Millisecond)
+	case now.Before(e.holdUntil) || loss > 0.02:
+	default:
+		rate := 1.08
+		if haveQueue && queue < 10*time.Millisecond {
+			rate = 1.25
+		}
+		grown := e.target * (1 + (rate-1)*min(dt, 1))
+		if delivered > 0 {
+			grown = min(grown, 1.5*delivered+10_000)
+		}
+		e.target = max(e.target, grown)
+	}
+	if haveQueue {
+		e.lastQueue = queue
+	}
+	e.target = min(max(e.target, e.min), e.max)
+	if e.target != old && e.onChange != nil {
+		e.onChange(e.target)
+	}
+}
