@@ -45,6 +45,7 @@ type budget struct {
 	probeTill  time.Time
 	probeBps   float64
 	lastTarget float64
+	clean      int // rounds in a row without loss
 	nextProbe  time.Time
 	backoff    time.Duration
 	lowSince   time.Time // the estimate has been below one thumbnail and audio since
@@ -258,7 +259,22 @@ func (p *participant) allocate(now time.Time) {
 	case up:
 		b.backoff = probeBackoff0
 	}
-	b.probeBps = 0
+	// A link that has stayed clean for 3 s gets its probing back at the short wait: failed
+	// probes on a line that has since recovered must not keep it waiting for half a minute.
+	if loss < 5 {
+		b.clean++
+	} else {
+		b.clean = 0
+	}
+	if b.clean >= 6 && b.backoff > probeBackoff0 {
+		b.backoff = probeBackoff0
+		if b.nextProbe.After(now.Add(probeBackoff0)) {
+			b.nextProbe = now.Add(probeBackoff0)
+		}
+	}
+	if now.After(b.probeTill) {
+		b.probeBps = 0
+	}
 	if held && loss < 5 && now.After(b.nextProbe) && now.After(b.probeTill) {
 		b.probeTill = now.Add(probeDuration)
 		b.nextProbe = now.Add(probeDuration + b.backoff)

@@ -17,7 +17,8 @@ import (
 //   - queueing delay: one-way delay above its minimum of the last ten seconds (the clocks' offset
 //     cancels out).
 //
-// Loss above 10% sets the estimate to the delivery rate less half the loss; a queue above 80 ms
+// Loss above 10% takes half the loss off the estimate (not below 70% of the delivery rate); a
+// queue above 80 ms
 // that is still growing sets it to 85% of the delivery rate; otherwise it grows 8% a second (25%
 // while the queue stays under 10 ms), never above 1.5 times what was delivered, which is why a
 // subscriber held below its layout gets padding probes (bwe.go).
@@ -181,8 +182,10 @@ func (e *estimator) update(now time.Time, queue time.Duration, haveQueue bool) {
 	e.lostN, e.totalN = 0, 0
 	old := e.target
 	switch {
-	case loss > 0.10 && delivered > 0:
-		e.target = min(e.target, delivered*(1-0.5*loss))
+	case loss > 0.10:
+		// Down by half the loss each report, but not far below what still gets through: one
+		// short window's delivery can be a burst's tail and would sink the estimate.
+		e.target = max(e.target*(1-0.5*loss), 0.7*delivered)
 		e.holdUntil = now.Add(500 * time.Millisecond)
 	case haveQueue && queue > 80*time.Millisecond && queue > e.lastQueue && delivered > 0:
 		e.target = min(e.target, 0.85*delivered)
