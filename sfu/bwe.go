@@ -74,7 +74,16 @@ func newBudget(est *estimator) *budget {
 // times its nominal rate so that one odd measure cannot starve or flood a subscriber.
 func (l *layer) rate() float64 {
 	n := nominalRate[l.q]
-	if r := float64(l.rateBps.Load()); r > 0 {
+	r := float64(l.rateBps.Load())
+	if l.rid == "" {
+		// A single encoding (a shared screen, a point without simulcast) has no nominal rate:
+		// a still document costs little, a camera up to a high layer.
+		if r > 0 {
+			return min(max(r, 50_000), n*1.5)
+		}
+		return nominalRate[qMid]
+	}
+	if r > 0 {
 		return min(max(r, n/2), n*1.5)
 	}
 	return n
@@ -124,6 +133,7 @@ func (p *participant) allocate(now time.Time) {
 	for _, s := range video {
 		loss = max(loss, s.loss(time.Now().UnixNano()))
 	}
+	b.est.reportedLoss(float64(loss) / 256)
 	red := int32(0)
 	for _, s := range audio {
 		red = max(red, s.red.distance.Load())
@@ -164,9 +174,12 @@ func (p *participant) allocate(now time.Time) {
 				}
 			}
 		}
-		if follow == "spotlight" || follow == "screen" {
+		switch follow {
+		case "screen": // the document being presented comes before the faces
+			main = append([]*want{w}, main...)
+		case "spotlight":
 			main = append(main, w)
-		} else {
+		default:
 			rest = append(rest, w)
 		}
 	}

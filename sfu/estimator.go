@@ -12,8 +12,9 @@ import (
 // with a transport-wide sequence number and note its send time and size in a ring (no
 // allocation, one short lock per packet); each feedback says which arrived and when. From it:
 //
-//   - the delivery rate: bytes acknowledged over the last half second;
-//   - loss over the same window;
+//   - the delivery rate: bytes acknowledged over the last half second (at least what was sent
+//     less the loss);
+//   - loss, from the subscriber's receiver reports;
 //   - queueing delay: one-way delay above its minimum of the last ten seconds (the clocks' offset
 //     cancels out).
 //
@@ -41,10 +42,18 @@ type estimator struct {
 	minOWD     time.Duration
 	minOWDAt   time.Time
 	lastQueue  time.Duration
+	queueHigh  int // reports in a row with more than 80 ms queued
 	lastUpdate time.Time
 	holdUntil  time.Time
 	onChange   func(bps float64)
+	// What was sent (for the delivery rate when feedback acknowledges less than arrived) and
+	// the loss the subscriber's receiver reports give.
+	sentBytes, sentBytesAt uint64
+	rrLoss                 float64
 }
+
+// delayFloor is as low as queueing delay alone takes an estimate (bit/s).
+const delayFloor = 300_000
 
 type sentPacket struct {
 	seq  uint16
@@ -67,8 +76,16 @@ func (e *estimator) sent(size int, now int64) uint16 {
 	e.seq++
 	s := e.seq
 	e.ring[int(s)&(len(e.ring)-1)] = sentPacket{seq: s, size: uint16(min(size, 65535)), at: now}
+	e.sentBytes += uint64(size)
 	e.mu.Unlock()
 	return s
+}
+
+// reportedLoss takes the loss (0–1) of the subscriber's latest receiver reports.
+func (e *estimator) reportedLoss(f float64) {
+	e.mu.Lock()
+	e.rrLoss = f
+	e.mu.Unlock()
 }
 
 // Target is the current estimate in bit/s.
@@ -173,11 +190,16 @@ func (e *estimator) update(now time.Time, queue time.Duration, haveQueue bool) {
 			delivered = float64(bytes) * 8 / span
 		}
 	}
-	loss := 0.0
-	if e.totalN > 0 {
-		loss = float64(e.lostN) / float64(e.totalN)
-	}
 	dt := now.Sub(e.lastUpdate).Seconds()
+	// Loss comes from the receiver reports, the one count every browser keeps the same way:
+	// Chrome's transport feedback was seen reporting a share of the video packets it did get
+	// as lost. By the same token the delivery rate is at least what was sent less that loss.
+	loss := e.rrLoss
+	if dt > 0 {
+		sentRate := float64(e.sentBytes-e.sentBytesAt) * 8 / dt
+		delivered = max(delivered, sentRate*(1-loss))
+	}
+	e.sentBytesAt = e.sentBytes
 	e.lastUpdate, e.windowAt = now, now
 	e.lostN, e.totalN = 0, 0
 	old := e.target
@@ -187,8 +209,11 @@ func (e *estimator) update(now time.Time, queue time.Duration, haveQueue bool) {
 		// short window's delivery can be a burst's tail and would sink the estimate.
 		e.target = max(e.target*(1-0.5*loss), 0.7*delivered)
 		e.holdUntil = now.Add(500 * time.Millisecond)
-	case haveQueue && queue > 80*time.Millisecond && queue > e.lastQueue && delivered > 0:
-		e.target = min(e.target, 0.85*delivered)
+	case e.queueHigh >= 3 && queue > e.lastQueue && delivered > 0:
+		// A queue that keeps growing over three reports. Delay alone never takes the estimate
+		// below audio and a low main screen: on a busy machine one-way delays jump without any
+		// congestion, and a line really that thin soon loses packets, which the case above sees.
+		e.target = min(e.target, max(0.85*delivered, delayFloor))
 		e.holdUntil = now.Add(500 * time.Millisecond)
 	case now.Before(e.holdUntil) || loss > 0.02:
 	default:
@@ -204,6 +229,11 @@ func (e *estimator) update(now time.Time, queue time.Duration, haveQueue bool) {
 	}
 	if haveQueue {
 		e.lastQueue = queue
+		if queue > 80*time.Millisecond {
+			e.queueHigh++
+		} else {
+			e.queueHigh = 0
+		}
 	}
 	e.target = min(max(e.target, e.min), e.max)
 	if e.target != old && e.onChange != nil {

@@ -47,6 +47,14 @@ func (l *link) run(t *testing.T, rate float64, d time.Duration) {
 			prev = arrival
 		}
 		fb.PacketStatusCount = uint16(len(syms))
+		lost := 0
+		for _, s := range syms {
+			if s == rtcp.TypeTCCPacketNotReceived {
+				lost++
+			}
+		}
+		// The receiver report says the same loss (the SFU decides on the reports).
+		l.e.reportedLoss(float64(lost) / float64(max(len(syms), 1)))
 		for _, s := range syms {
 			fb.PacketChunks = append(fb.PacketChunks, &rtcp.RunLengthChunk{PacketStatusSymbol: s, RunLength: 1})
 		}

@@ -105,6 +105,16 @@ func (s *slot) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, er
 	}
 	for _, c := range ctx.CodecParameters() {
 		if strings.EqualFold(c.MimeType, mime) {
+			// Stamp transport-wide numbers only where the subscriber answered that it reports
+			// them for this codec: a browser that takes the extension on audio but does not
+			// report it would make every audio packet look lost.
+			fb := false
+			for _, f := range c.RTCPFeedback {
+				fb = fb || f.Type == webrtc.TypeRTCPFBTransportCC
+			}
+			if !fb {
+				twccID = 0
+			}
 			s.mu.Lock()
 			s.writer, s.ssrc, s.pt, s.redPT, s.twccID = ctx.WriteStream(), uint32(ctx.SSRC()), uint8(c.PayloadType), redPT, twccID
 			s.mu.Unlock()

@@ -7,12 +7,20 @@ import { toast } from '../components/Toast';
 import { t } from '../i18n';
 
 /** One filed document: its register columns, its signed PDF, the SHA-256 and the signature check. */
+/** Today in the user's own time zone (toISOString alone gives the UTC date, which in Vietnam is
+ * yesterday until 7 in the morning and would precede a document filed today). */
+function localToday(): string {
+  const d = new Date();
+  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
+  return d.toISOString().slice(0, 10);
+}
+
 export function RegisterEntryScreen({ id }: { id: number }) {
   const [e, setE] = useState<RegisterEntry | null>(null);
   const [sig, setSig] = useState<SignatureInfo | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [handovers, setHandovers] = useState<{ sent_on: string; received_by: string }[]>([]);
-  const [sentOn, setSentOn] = useState(new Date().toISOString().slice(0, 10));
+  const [sentOn, setSentOn] = useState(localToday());
   const [receiver, setReceiver] = useState('');
   const loadHandovers = () => registerApi.deliveries(id).then(setHandovers, () => setHandovers([]));
   useEffect(() => {
