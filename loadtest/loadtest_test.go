@@ -88,8 +88,10 @@ func TestMeetingsShort(t *testing.T) {
 	}
 }
 
-// Weak links are measured from when the link goes bad: the point cut off for 5 s gets media
-// again, and every weak point has its row.
+// Weak links are measured from when the link goes bad: points on 300 and 150 kbit/s lines are
+// switched down (a lower layer or no video) within a few seconds, the point losing 10% of its
+// packets hears its audio repaired to under 1% loss, the point cut off for 5 s gets media
+// again, and the clean point keeps its main screen.
 func TestWeakLinksShort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 20-second scenario")
@@ -98,9 +100,29 @@ func TestWeakLinksShort(t *testing.T) {
 	if len(rep.Weak) != 5 || rep.Weak[0].Group != "clean" {
 		t.Fatalf("weak points: %+v", rep.Weak)
 	}
+	const switchWithin = 5000 // ms
 	for _, w := range rep.Weak {
-		if w.Group == "5 s outage" && (w.MediaAgainMs < 0 || w.MediaAgainMs > 3000) {
-			t.Fatalf("after the outage: %+v", w)
+		switch w.Group {
+		case "clean":
+			if w.VideoStoppedMs >= 0 || w.KbpsLate < 500 {
+				t.Errorf("the clean point lost its main screen: %+v", w)
+			}
+		case "300 kbit/s", "150 kbit/s":
+			down := w.SwitchDownMs
+			if down < 0 || (w.VideoStoppedMs >= 0 && w.VideoStoppedMs < down) {
+				down = w.VideoStoppedMs
+			}
+			if down < 0 || down > switchWithin {
+				t.Errorf("%s: switched down after %.0f ms, stopped video after %.0f ms; want within %d ms", w.Group, w.SwitchDownMs, w.VideoStoppedMs, switchWithin)
+			}
+		case "10% loss":
+			if !raceEnabled && w.AudioUnrepairedLate >= 1 {
+				t.Errorf("10%% loss: audio %.2f%% lost after RED (%.2f%% before), want under 1%%", w.AudioUnrepairedLate, w.AudioLossLate)
+			}
+		case "5 s outage":
+			if w.MediaAgainMs < 0 || w.MediaAgainMs > 3000 {
+				t.Errorf("after the outage: %+v", w)
+			}
 		}
 	}
 }

@@ -127,24 +127,29 @@ func (p *participant) allocate(now time.Time) {
 	// Audio first, with the redundancy its loss asks for as long as the link can carry it: on a
 	// congested link RED would only add to the congestion.
 	loss := uint32(0)
-	for _, s := range audio {
-		loss = max(loss, s.loss(time.Now().UnixNano()))
+	var reportAt int64
+	nowNs := time.Now().UnixNano()
+	for _, s := range append(audio, video...) {
+		if l := s.loss(nowNs); l > 0 || nowNs-s.reportAt.Load() <= int64(3*time.Second) {
+			loss = max(loss, l)
+			reportAt = max(reportAt, s.reportAt.Load())
+		}
 	}
-	for _, s := range video {
-		loss = max(loss, s.loss(time.Now().UnixNano()))
-	}
-	b.est.reportedLoss(float64(loss) / 256)
+	b.est.reportedLoss(float64(loss)/256, reportAt)
 	red := int32(0)
 	for _, s := range audio {
 		red = max(red, s.red.distance.Load())
 	}
-	for red > 0 && left < float64(len(audio)*audioReserve)*float64(1+red)+nominalRate[qLow] {
+	// A link that cannot carry every voice and a low main screen hears the silent ones thinned.
+	thin := audioOnly || left < audioCost(len(audio), false)+nominalRate[qLow]
+	for red > 0 && left < audioCost(len(audio), thin)*float64(1+red)+nominalRate[qLow] {
 		red--
 	}
 	for _, s := range audio {
 		s.redCap.Store(red)
+		s.thin.Store(thin)
 	}
-	left -= float64(len(audio)*audioReserve) * float64(1+red)
+	left -= audioCost(len(audio), thin) * float64(1+red)
 	if audioOnly {
 		left = 0 // the point's link carries audio only: no video either way
 	}
@@ -291,7 +296,9 @@ func (p *participant) allocate(now time.Time) {
 	if held && loss < 5 && now.After(b.nextProbe) && now.After(b.probeTill) {
 		b.probeTill = now.Add(probeDuration)
 		b.nextProbe = now.Add(probeDuration + b.backoff)
-		b.probeBps = min(max(nextNeed*upgradeMargin, 50_000), 1_000_000)
+		// Never more padding than half the estimate: a probe that overruns a thin line by
+		// more would cost its audio for the probe's whole length.
+		b.probeBps = min(max(nextNeed*upgradeMargin, 50_000), max(0.5*target, 50_000), 1_000_000)
 	}
 	if !held {
 		b.probeTill = time.Time{}
@@ -317,7 +324,7 @@ func (p *participant) audioOnlyDecision(now time.Time) int {
 	audioN := min(p.audioN, len(p.audio))
 	on, auto := p.audioOnly, p.autoAudioOnly
 	p.mu.Unlock()
-	need := float64(audioN*audioReserve) + nominalRate[qLow]/2
+	need := audioCost(audioN, true) + nominalRate[qLow]/2
 	est := p.effectiveEstimate(now)
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -385,6 +392,18 @@ func (p *participant) effectiveEstimate(now time.Time) float64 {
 		return est
 	}
 	return max(est, b.sending)
+}
+
+// audioCost is what n audio slots are budgeted: audioReserve each, or with silence thinned one
+// voice in full and a quarter for each of the others (they may speak at once now and then).
+func audioCost(n int, thin bool) float64 {
+	if n == 0 {
+		return 0
+	}
+	if thin {
+		return audioReserve + float64(n-1)*audioReserve/4
+	}
+	return float64(n * audioReserve)
 }
 
 // probing reports how many bits per second of padding the subscriber should get now.

@@ -12,13 +12,13 @@ import (
 // with a transport-wide sequence number and note its send time and size in a ring (no
 // allocation, one short lock per packet); each feedback says which arrived and when. From it:
 //
-//   - the delivery rate: bytes acknowledged over the last half second (at least what was sent
-//     less the loss);
+//   - the delivery rate: bytes acknowledged over the last half second;
 //   - loss, from the subscriber's receiver reports;
 //   - queueing delay: one-way delay above its minimum of the last ten seconds (the clocks' offset
 //     cancels out).
 //
-// Loss above 10% takes half the loss off the estimate (not below 70% of the delivery rate); a
+// Loss above 10% with a queue (25% without one: a lossy radio line, not congestion) takes half the
+// loss off the estimate once per receiver report (not below 70% of the delivery rate); a
 // queue above 80 ms
 // that is still growing sets it to 85% of the delivery rate; otherwise it grows 8% a second (25%
 // while the queue stays under 10 ms), never above 1.5 times what was delivered, which is why a
@@ -50,6 +50,9 @@ type estimator struct {
 	// the loss the subscriber's receiver reports give.
 	sentBytes, sentBytesAt uint64
 	rrLoss                 float64
+	rrAt                   int64 // when the report behind rrLoss came (unix ns)
+	rrFresh                bool  // rrLoss has not yet been acted on
+	queuePeak              time.Duration
 }
 
 // delayFloor is as low as queueing delay alone takes an estimate (bit/s).
@@ -81,10 +84,15 @@ func (e *estimator) sent(size int, now int64) uint16 {
 	return s
 }
 
-// reportedLoss takes the loss (0–1) of the subscriber's latest receiver reports.
-func (e *estimator) reportedLoss(f float64) {
+// reportedLoss takes the loss (0–1) of the subscriber's latest receiver reports and when they
+// came: a report is acted on once, however many transport feedbacks follow it.
+func (e *estimator) reportedLoss(f float64, at int64) {
 	e.mu.Lock()
-	e.rrLoss = f
+	if at > e.rrAt {
+		e.rrLoss, e.rrAt, e.rrFresh = f, at, true
+	} else if at == 0 {
+		e.rrLoss = 0 // no recent report: nothing is known to be lost
+	}
 	e.mu.Unlock()
 }
 
@@ -195,22 +203,52 @@ func (e *estimator) update(now time.Time, queue time.Duration, haveQueue bool) {
 	// Chrome's transport feedback was seen reporting a share of the video packets it did get
 	// as lost. By the same token the delivery rate is at least what was sent less that loss.
 	loss := e.rrLoss
-	if dt > 0 {
+	acked := delivered
+	if dt > 0 && acked == 0 {
+		// No acknowledged packets in the window (feedback lost or late): what was sent less
+		// the reported loss. Not otherwise: retransmissions fill the holes before the receiver
+		// reports, so a line dropping half of what it is sent may report little loss, and the
+		// estimate would follow the sending rate up without end.
 		sentRate := float64(e.sentBytes-e.sentBytesAt) * 8 / dt
-		delivered = max(delivered, sentRate*(1-loss))
+		delivered = sentRate * (1 - loss)
 	}
 	e.sentBytesAt = e.sentBytes
 	e.lastUpdate, e.windowAt = now, now
 	e.lostN, e.totalN = 0, 0
 	old := e.target
+	if haveQueue {
+		e.queuePeak = max(e.queuePeak, queue)
+	}
+	// Loss is congestion when packets also queued (the bottleneck's buffer filled before it
+	// dropped); loss on a line without a queue is the line's own (radio, a bad modem), which
+	// sending less would not cure, so only a great deal of it takes the estimate down.
+	lossLimit := 0.25
+	if e.queuePeak >= 50*time.Millisecond {
+		lossLimit = 0.10
+	}
+	fresh := e.rrFresh
+	if fresh {
+		e.rrFresh = false
+		defer func() { e.queuePeak = 0 }()
+	}
 	switch {
-	case loss > 0.10:
-		// Down by half the loss each report, but not far below what still gets through: one
-		// short window's delivery can be a burst's tail and would sink the estimate.
-		e.target = max(e.target*(1-0.5*loss), 0.7*delivered)
+	case fresh && loss > lossLimit:
+		// Down by half the loss once per receiver report, but not far below what still gets
+		// through: one short window's delivery can be a burst's tail and would sink the estimate.
+		// With a full queue behind the loss, what got through is what the line carries.
+		// (The acknowledged rate: what was sent less a loss measured over another second is
+		// no measure of a line that drops what exceeds it.)
+		down := e.target * (1 - 0.5*loss)
+		floor := 0.7 * delivered
+		if lossLimit < 0.25 && acked > 0 {
+			down, floor = min(down, acked), 0.7*acked
+		}
+		e.target = max(down, floor)
 		e.holdUntil = now.Add(500 * time.Millisecond)
-	case e.queueHigh >= 3 && queue > e.lastQueue && delivered > 0:
-		// A queue that keeps growing over three reports. Delay alone never takes the estimate
+	case loss > lossLimit:
+		e.holdUntil = now.Add(500 * time.Millisecond)
+	case e.queueHigh >= 3 && (queue > e.lastQueue || queue > 150*time.Millisecond) && delivered > 0:
+		// A queue that keeps growing over three reports, or stays near full. Delay alone never takes the estimate
 		// below audio and a low main screen: on a busy machine one-way delays jump without any
 		// congestion, and a line really that thin soon loses packets, which the case above sees.
 		e.target = min(e.target, max(0.85*delivered, delayFloor))

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -8,14 +9,18 @@ import (
 )
 
 // link simulates a subscriber's line for the estimator: the SFU sends at rate, the line carries
-// capacity (the excess queues up to queueMax, then is lost), and every 100 ms the subscriber
-// reports what arrived when.
+// capacity (the excess queues up to 200 ms, then is lost) and may lose packets at random; every
+// 100 ms the subscriber reports what arrived when, and every second its receiver report says
+// what share was lost.
 type link struct {
-	e        *estimator
-	now      time.Time
-	capacity float64 // bit/s
-	queued   time.Duration
-	fb       uint8
+	e              *estimator
+	now            time.Time
+	capacity       float64 // bit/s
+	random         float64 // share lost at random, without queueing
+	rng            *rand.Rand
+	queued         time.Duration
+	fb             uint8
+	lost, expected int
 }
 
 func (l *link) run(t *testing.T, rate float64, d time.Duration) {
@@ -41,20 +46,27 @@ func (l *link) run(t *testing.T, rate float64, d time.Duration) {
 				syms = append(syms, rtcp.TypeTCCPacketNotReceived)
 				continue
 			}
+			if l.random > 0 && l.rng.Float64() < l.random {
+				syms = append(syms, rtcp.TypeTCCPacketNotReceived)
+				continue
+			}
 			arrival := l.now.Add(20*time.Millisecond + l.queued)
 			syms = append(syms, rtcp.TypeTCCPacketReceivedLargeDelta)
 			fb.RecvDeltas = append(fb.RecvDeltas, &rtcp.RecvDelta{Type: rtcp.TypeTCCPacketReceivedLargeDelta, Delta: arrival.Sub(prev).Microseconds()})
 			prev = arrival
 		}
 		fb.PacketStatusCount = uint16(len(syms))
-		lost := 0
 		for _, s := range syms {
 			if s == rtcp.TypeTCCPacketNotReceived {
-				lost++
+				l.lost++
 			}
 		}
-		// The receiver report says the same loss (the SFU decides on the reports).
-		l.e.reportedLoss(float64(lost) / float64(max(len(syms), 1)))
+		l.expected += len(syms)
+		// A receiver report every second says the loss since the last (the SFU decides on those).
+		if l.fb%10 == 0 {
+			l.e.reportedLoss(float64(l.lost)/float64(max(l.expected, 1)), l.now.UnixNano())
+			l.lost, l.expected = 0, 0
+		}
 		for _, s := range syms {
 			fb.PacketChunks = append(fb.PacketChunks, &rtcp.RunLengthChunk{PacketStatusSymbol: s, RunLength: 1})
 		}
@@ -90,6 +102,28 @@ func TestEstimatorFollowsTheLine(t *testing.T) {
 	l.run(t, 700_000, 5*time.Second)
 	if got := e.Target(); got < 900_000 {
 		t.Fatalf("with 700 kbit/s getting through the estimate is only %.0f", got)
+	}
+}
+
+// Random loss on a line with room to spare (a radio link) is not congestion: sending less would
+// not cure it, and NACK and RED repair it, so the estimate holds; loss that heavy is another
+// matter.
+func TestEstimatorRandomLoss(t *testing.T) {
+	for _, c := range []struct {
+		loss     float64
+		min, max float64
+	}{
+		{0.05, 900_000, 10_000_000},
+		{0.10, 900_000, 10_000_000},
+		{0.20, 900_000, 10_000_000},
+		{0.40, 0, 500_000},
+	} {
+		e := newEstimator(1_000_000, 30_000, 10_000_000)
+		l := &link{e: e, now: time.Unix(1000, 0), capacity: 5_000_000, random: c.loss, rng: rand.New(rand.NewPCG(1, 2))}
+		l.run(t, 1_000_000, 10*time.Second)
+		if got := e.Target(); got < c.min || got > c.max {
+			t.Errorf("%.0f%% random loss for 10 s: estimate %.0f, want %.0f–%.0f", c.loss*100, got, c.min, c.max)
+		}
 	}
 }
 

@@ -151,7 +151,9 @@ func mediaEngine(red bool) (*webrtc.MediaEngine, error) {
 // layers). No per-packet statistics interceptor: the SFU counts what it needs itself.
 func publishInterceptors() (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
-	gen, err := nack.NewGeneratorInterceptor()
+	// Ask for a lost packet at most ten times, as browsers do: a publisher on a lossy uplink
+	// must not be asked for the same packets without end.
+	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorMaxNacksPerPacket(10))
 	if err != nil {
 		return nil, err
 	}
@@ -183,6 +185,7 @@ func subscribeInterceptors() (*interceptor.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	reg.Add(nackGuardFactory{}) // before the responder: it sees the NACKs first
 	reg.Add(resp)
 	reg.Add(sr)
 	return reg, nil

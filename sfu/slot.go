@@ -50,6 +50,12 @@ type slot struct {
 	red          redLevel
 	redCap       atomic.Int32 // the redundancy the subscriber's estimate can carry
 	hist         redHistory
+	// thin: the subscriber's link is too thin for every voice, so an audio slot forwards one
+	// in silentKeep of the packets that carry no voice (as Opus DTX would), renumbered so
+	// nothing looks lost; silentRun counts the silent packets in a row.
+	thin      atomic.Bool
+	silentRun int
+	resumed   bool // packets were left out: the next one starts a talk spurt (marker)
 
 	// Rewriting: what is added to incoming values, and the last values written.
 	started    bool
@@ -189,6 +195,22 @@ func (s *slot) forward(l *layer, p *packet, counters *serverStats) {
 	default:
 		return // a stale list entry, about to be removed
 	}
+	marker := p.marker
+	if s.audio {
+		if p.silent && s.thin.Load() && s.started {
+			s.silentRun++
+			if s.silentRun%silentKeep != 1 {
+				s.seqOff-- // the packets after it close the gap
+				s.resumed = true
+				return
+			}
+		} else {
+			s.silentRun = 0
+		}
+		if s.resumed {
+			s.resumed, marker = false, true
+		}
+	}
 	outSeq := p.seq + s.seqOff
 	outTS := p.ts + s.tsOff
 	payload := p.payload
@@ -230,7 +252,7 @@ func (s *slot) forward(l *layer, p *packet, counters *serverStats) {
 		}
 	}
 	ext := s.hdr.Extensions[:0]
-	s.hdr = rtp.Header{Version: 2, Marker: p.marker, PayloadType: pt, SequenceNumber: outSeq, Timestamp: outTS, SSRC: s.ssrc, Extensions: ext}
+	s.hdr = rtp.Header{Version: 2, Marker: marker, PayloadType: pt, SequenceNumber: outSeq, Timestamp: outTS, SSRC: s.ssrc, Extensions: ext}
 	s.stamp(&s.hdr, len(payload), p.arrival)
 	if _, err := s.writer.WriteRTP(&s.hdr, payload); err == nil {
 		s.packets.Add(1)

@@ -128,7 +128,7 @@ func interceptors(publish bool, o *Options, lf logging.LoggerFactory) (*intercep
 		}
 	} else {
 		if !o.NoNACK {
-			errs = append(errs, add(nack.NewGeneratorInterceptor(nack.WithGeneratorLoggerFactory(lf))))
+			errs = append(errs, add(nack.NewGeneratorInterceptor(nack.GeneratorMaxNacksPerPacket(10), nack.WithGeneratorLoggerFactory(lf))))
 		}
 		if !o.NoReports {
 			errs = append(errs, add(report.NewReceiverInterceptor(report.WithReceiverLoggerFactory(lf))))
