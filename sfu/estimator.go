@@ -59,9 +59,10 @@ type estimator struct {
 const delayFloor = 300_000
 
 type sentPacket struct {
-	seq  uint16
-	size uint16
-	at   int64 // unix nanoseconds; 0: empty
+	seq   uint16
+	size  uint16
+	at    int64 // unix nanoseconds; 0: empty
+	acked bool  // a feedback already counted it
 }
 
 type ackSample struct {
@@ -122,12 +123,15 @@ func (e *estimator) feedback(fb *rtcp.TransportLayerCC, now time.Time) {
 		seq++
 		hasDelta := sym == rtcp.TypeTCCPacketReceivedSmallDelta || sym == rtcp.TypeTCCPacketReceivedLargeDelta
 		sp := e.ring[int(s)&(len(e.ring)-1)]
-		if sp.at == 0 || sp.seq != s {
+		if sp.at == 0 || sp.seq != s || sp.acked {
+			// Not ours any more (the ring wrapped), never sent, or counted already: a
+			// retransmission carries its first sending's number, and counted again its bytes
+			// would look delivered twice (seen as 1.1 Mbit/s "delivered" on a 300 kbit/s line).
 			if hasDelta && len(deltas) > 0 {
 				arrival += time.Duration(deltas[0].Delta) * time.Microsecond
 				deltas = deltas[1:]
 			}
-			return // not ours any more (the ring wrapped) or never sent
+			return
 		}
 		e.totalN++
 		if sym == rtcp.TypeTCCPacketNotReceived {
@@ -139,6 +143,7 @@ func (e *estimator) feedback(fb *rtcp.TransportLayerCC, now time.Time) {
 		}
 		arrival += time.Duration(deltas[0].Delta) * time.Microsecond
 		deltas = deltas[1:]
+		e.ring[int(s)&(len(e.ring)-1)].acked = true
 		at := time.Unix(0, 0).Add(arrival)
 		e.acked = append(e.acked, ackSample{at: at, size: int(sp.size)})
 		owd := arrival - time.Duration(sp.at)

@@ -74,7 +74,9 @@ func turnLoopbackAPI() *webrtc.API {
 // connectThroughTURN connects a relay-only PeerConnection (a meeting point behind a strict
 // firewall) to an ordinary one, sends a data channel message across and returns the relay
 // side's selected candidate pair.
-func connectThroughTURN(t *testing.T, server sfu.ICEServer) *webrtc.ICECandidatePair {
+// connectThroughTURN connects two peers, one through the relay only, and calls connected while
+// both are still up (their deferred Close releases the relay).
+func connectThroughTURN(t *testing.T, server sfu.ICEServer, connected func()) *webrtc.ICECandidatePair {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -138,6 +140,7 @@ func connectThroughTURN(t *testing.T, server sfu.ICEServer) *webrtc.ICECandidate
 	if err != nil || peerPair == nil || peerPair.Remote.Typ != webrtc.ICECandidateTypeRelay {
 		t.Fatalf("the other side does not talk to the relay: %v %v", peerPair, err)
 	}
+	connected()
 	return pair
 }
 
@@ -176,10 +179,11 @@ func TestTURNRelayOverUDP(t *testing.T) {
 	if !strings.HasSuffix(ice.Username, ":point-12") || ice.Credential == "" {
 		t.Fatalf("credentials %q / %q do not follow <expiry>:<identity>", ice.Username, ice.Credential)
 	}
-	connectThroughTURN(t, ice)
-	if st := s.Stats(); st.Allocations < 1 || st.OverTCP != 0 || st.RefusedCredentials != 0 {
-		t.Fatalf("stats %+v, want a UDP relay and no refusal", st)
-	}
+	connectThroughTURN(t, ice, func() {
+		if st := s.Stats(); st.Allocations < 1 || st.OverTCP != 0 || st.RefusedCredentials != 0 {
+			t.Fatalf("stats %+v, want a UDP relay and no refusal", st)
+		}
+	})
 }
 
 // TestTURNRelayOverTCP is the commune whose firewall allows only outgoing TCP: the browser reaches
@@ -191,11 +195,12 @@ func TestTURNRelayOverTCP(t *testing.T) {
 	if len(ice.URLs) != 1 || !strings.HasSuffix(ice.URLs[0], "?transport=tcp") {
 		t.Fatalf("with UDP off the URLs are %v, want only a TCP one", ice.URLs)
 	}
-	connectThroughTURN(t, ice)
-	st := s.Stats()
-	if st.Allocations < 1 || st.OverTCP != st.Allocations || st.TCPConns < 1 {
-		t.Fatalf("stats %+v, want relays made over TCP only", st)
-	}
+	connectThroughTURN(t, ice, func() {
+		st := s.Stats()
+		if st.Allocations < 1 || st.OverTCP != st.Allocations || st.TCPConns < 1 {
+			t.Fatalf("stats %+v, want relays made over TCP only", st)
+		}
+	})
 }
 
 // turnAllocate makes one relay for username with pion's TURN client over UDP.
