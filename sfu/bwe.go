@@ -126,13 +126,15 @@ func (p *participant) allocate(now time.Time) {
 	left := target * 0.95
 	// Audio first, with the redundancy its loss asks for as long as the link can carry it: on a
 	// congested link RED would only add to the congestion.
-	loss := uint32(0)
+	// The estimator acts on each report once, so it gets the newest report's time with the
+	// loss (0 when no slot has a recent one).
+	var loss uint32
 	var reportAt int64
-	nowNs := time.Now().UnixNano()
-	for _, s := range append(audio, video...) {
-		if l := s.loss(nowNs); l > 0 || nowNs-s.reportAt.Load() <= int64(3*time.Second) {
-			loss = max(loss, l)
-			reportAt = max(reportAt, s.reportAt.Load())
+	nowN := now.UnixNano()
+	for _, group := range [][]*slot{audio, video} {
+		for _, s := range group {
+			l, at := s.lastReport(nowN)
+			loss, reportAt = max(loss, l), max(reportAt, at)
 		}
 	}
 	b.est.reportedLoss(float64(loss)/256, reportAt)
@@ -161,7 +163,6 @@ func (p *participant) allocate(now time.Time) {
 		got    int // index into layers, -1 none
 	}
 	var main, rest []*want
-	nowN := now.UnixNano()
 	for _, s := range video {
 		s.mu.Lock()
 		src, q, prevCap, follow := s.src, s.quality, s.capQ, s.want.follow
@@ -329,7 +330,7 @@ func (p *participant) audioOnlyDecision(now time.Time) int {
 	audioN := min(p.audioN, len(p.audio))
 	on, auto := p.audioOnly, p.autoAudioOnly
 	p.mu.Unlock()
-	need := audioCost(audioN, true) + nominalRate[qLow]/2
+	need := audioCost(audioN, true) + nominalRate[qLow]/2 // this low, silence is thinned
 	est := p.effectiveEstimate(now)
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -206,7 +206,7 @@ func (e *estimator) update(now time.Time, queue time.Duration, haveQueue bool) {
 	dt := now.Sub(e.lastUpdate).Seconds()
 	// Loss comes from the receiver reports, the one count every browser keeps the same way:
 	// Chrome's transport feedback was seen reporting a share of the video packets it did get
-	// as lost. By the same token the delivery rate is at least what was sent less that loss.
+	// as lost.
 	loss := e.rrLoss
 	acked := delivered
 	if dt > 0 && acked == 0 {
@@ -227,14 +227,14 @@ func (e *estimator) update(now time.Time, queue time.Duration, haveQueue bool) {
 	// Loss is congestion when packets also queued (the bottleneck's buffer filled before it
 	// dropped); loss on a line without a queue is the line's own (radio, a bad modem), which
 	// sending less would not cure, so only a great deal of it takes the estimate down.
+	queued := e.queuePeak >= 50*time.Millisecond
 	lossLimit := 0.25
-	if e.queuePeak >= 50*time.Millisecond {
+	if queued {
 		lossLimit = 0.10
 	}
 	fresh := e.rrFresh
 	if fresh {
-		e.rrFresh = false
-		defer func() { e.queuePeak = 0 }()
+		e.rrFresh, e.queuePeak = false, 0 // the next report is judged on its own queue
 	}
 	switch {
 	case fresh && loss > lossLimit:
@@ -245,7 +245,7 @@ func (e *estimator) update(now time.Time, queue time.Duration, haveQueue bool) {
 		// no measure of a line that drops what exceeds it.)
 		down := e.target * (1 - 0.5*loss)
 		floor := 0.7 * delivered
-		if lossLimit < 0.25 && acked > 0 {
+		if queued && acked > 0 {
 			down, floor = min(down, acked), 0.7*acked
 		}
 		e.target = max(down, floor)
@@ -253,9 +253,10 @@ func (e *estimator) update(now time.Time, queue time.Duration, haveQueue bool) {
 	case loss > lossLimit:
 		e.holdUntil = now.Add(500 * time.Millisecond)
 	case e.queueHigh >= 3 && (queue > e.lastQueue || queue > 150*time.Millisecond) && delivered > 0:
-		// A queue that keeps growing over three reports, or stays near full. Delay alone never takes the estimate
-		// below audio and a low main screen: on a busy machine one-way delays jump without any
-		// congestion, and a line really that thin soon loses packets, which the case above sees.
+		// A queue that keeps growing over three reports, or stays near full. Delay alone never
+		// takes the estimate below audio and a low main screen: on a busy machine one-way delays
+		// jump without any congestion, and a line really that thin soon loses packets, which
+		// the case above sees.
 		e.target = min(e.target, max(0.85*delivered, delayFloor))
 		e.holdUntil = now.Add(500 * time.Millisecond)
 	case now.Before(e.holdUntil) || loss > 0.02:

@@ -21,7 +21,7 @@ type nackGuard struct {
 }
 
 const (
-	nackRingSize   = 1024
+	nackRingSize   = nackHistory // older packets have left the responder's history anyway
 	nackMaxResends = 4
 	nackMinGap     = 40 * time.Millisecond
 )

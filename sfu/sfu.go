@@ -171,13 +171,16 @@ func publishInterceptors() (*interceptor.Registry, error) {
 	return reg, nil
 }
 
+// nackHistory is how many packets each slot keeps for retransmission.
+const nackHistory = 256
+
 // subscribeInterceptors serve the subscribers: a small NACK history per slot (a quarter of
 // Pion's default, over a second at the high layer) and sender reports. Transport-wide sequence
 // numbers and bandwidth estimation are the SFU's own (estimator.go): the slots stamp packets as
 // they write them.
 func subscribeInterceptors() (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
-	resp, err := nack.NewResponderInterceptor(nack.ResponderSize(256))
+	resp, err := nack.NewResponderInterceptor(nack.ResponderSize(nackHistory))
 	if err != nil {
 		return nil, err
 	}

@@ -412,10 +412,18 @@ func (s *slot) report(r rtcp.ReceptionReport) {
 // loss is the fraction lost (0–255) of the subscriber's latest report on this slot; a report
 // older than 3 s (the slot sends nothing, so no report covers it) counts as no loss.
 func (s *slot) loss(now int64) uint32 {
-	if now-s.reportAt.Load() > int64(3*time.Second) {
-		return 0
+	l, _ := s.lastReport(now)
+	return l
+}
+
+// lastReport is the loss of the subscriber's latest report on this slot and when it came, or
+// (0, 0) when it is older than 3 s.
+func (s *slot) lastReport(now int64) (uint32, int64) {
+	at := s.reportAt.Load()
+	if now-at > int64(3*time.Second) {
+		return 0, 0
 	}
-	return s.fractionLost.Load()
+	return s.fractionLost.Load(), at
 }
 
 // ntpMiddle is the middle 32 bits of the NTP time (RFC 3550 §6.4.1), as LSR carries them.
