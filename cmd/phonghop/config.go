@@ -31,6 +31,7 @@ type Config struct {
 	// documents; empty uses a self-signed certificate kept in the data directory.
 	SigningCert, SigningKey string
 	Demo                    bool // seed demo data into an empty database at start
+	SSO                     SSOConfig
 }
 
 type HTTPConfig struct {
@@ -125,9 +126,14 @@ func (c *Config) fromEnv(environ []string) error {
 	for _, v := range envVars {
 		known[v.name] = true
 	}
+	var oidc []string
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
 		if !strings.HasPrefix(k, "PHONGHOP_") || strings.HasPrefix(k, "PHONGHOP_TEST_") {
+			continue
+		}
+		if strings.HasPrefix(k, "PHONGHOP_OIDC_") {
+			oidc = append(oidc, kv)
 			continue
 		}
 		if !known[k] {
@@ -178,7 +184,7 @@ func (c *Config) fromEnv(environ []string) error {
 			return fmt.Errorf("%s=%q: %v", k, v, err)
 		}
 	}
-	return nil
+	return c.ssoFromEnv(oidc)
 }
 
 // storageFlags registers the flags every subcommand that opens the database shares.
@@ -235,6 +241,7 @@ func (c *Config) Validate() error {
 		problems = append(problems, fmt.Errorf("rtc public IP %q is not an IP address", c.RTC.PublicIP))
 	}
 	problems = append(problems, c.validateTURN()...)
+	problems = append(problems, c.validateSSO()...)
 	if (c.SigningCert == "") != (c.SigningKey == "") {
 		problems = append(problems, errors.New("give both the signing certificate and its key, or neither"))
 	}

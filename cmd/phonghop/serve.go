@@ -168,8 +168,12 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 			return nil, fmt.Errorf("turn: %w", err)
 		}
 	}
-	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy}, api.Deps{
-		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Signer: signer, Media: tokens, Log: s.Log,
+	sso, err := enableSSO(s.Auth, cfg.SSO, s.Log)
+	if err != nil {
+		return nil, err
+	}
+	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy, PasswordsAdminsOnly: cfg.SSO.LocalPasswords == "admins"}, api.Deps{
+		SSO: sso, DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Signer: signer, Media: tokens, Log: s.Log,
 		Extra: map[string]http.Handler{"/rtc": s.SFU.Handler()},
 	})
 	if s.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {

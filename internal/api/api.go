@@ -34,6 +34,8 @@ type Config struct {
 	SecureCookies bool
 	// TrustProxy takes the client address from X-Forwarded-For (behind a reverse proxy only).
 	TrustProxy bool
+	// PasswordsAdminsOnly tells the login page that local passwords are for administrators only.
+	PasswordsAdminsOnly bool
 }
 
 // Deps are the services the API calls.
@@ -48,6 +50,8 @@ type Deps struct {
 	Register  *register.Register
 	// Signer signs filed documents; nil files them unsigned.
 	Signer *docs.Signer
+	// SSO signs people in through the province's identity providers; nil offers none.
+	SSO *auth.SSO
 	// Media signs join tokens for the media server; nil turns the media token route off.
 	Media *auth.TokenSigner
 	// DocumentVersion finds a document version of a meeting for an approval request (from package
@@ -134,6 +138,7 @@ func (s *Server) routes() {
 	s.controlRoomRoutes()
 	s.documentRoutes()
 	s.registerRoutes()
+	s.ssoRoutes()
 
 	// Unknown API paths answer in JSON, not with the web app.
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, s.d.Log, errRouteNotFound) })

@@ -42,12 +42,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, sessionBody{p, p.CSRFToken})
 }
 
+// logout ends the session; a session from a province provider that offers logout answers with
+// the provider's logout URL for the browser to visit, so the provider's session ends too.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	providerLogout := s.ssoLogoutURL(r, p)
 	if err := s.d.Auth.Logout(r.Context(), p); err != nil {
 		writeError(w, r, s.d.Log, err)
 		return
 	}
 	s.clearCookie(w)
+	if providerLogout != "" {
+		writeJSON(w, http.StatusOK, map[string]string{"logout_url": providerLogout})
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 

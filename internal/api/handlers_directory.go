@@ -111,6 +111,7 @@ func (s *Server) createMeetingPoint(w http.ResponseWriter, r *http.Request, p *a
 // userView is a user with their system roles, as the admin screens show them.
 type userView struct {
 	*auth.Principal
+	auth.AccountSource
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
@@ -140,6 +141,11 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		writeError(w, r, s.d.Log, err)
 		return
 	}
+	sources, err := s.d.Auth.AccountSources(r.Context())
+	if err != nil {
+		writeError(w, r, s.d.Log, err)
+		return
+	}
 	out := make([]userView, 0, len(users))
 	for _, u := range users {
 		pr, err := s.d.Auth.Principal(r.Context(), u.ID)
@@ -147,7 +153,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *auth.Princ
 			writeError(w, r, s.d.Log, err)
 			return
 		}
-		out = append(out, userView{pr})
+		out = append(out, userView{pr, sources[u.ID]})
 	}
 	writeJSON(w, http.StatusOK, items(out))
 }
@@ -181,7 +187,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		writeError(w, r, s.d.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, userView{pr})
+	writeJSON(w, http.StatusCreated, userView{pr, auth.AccountSource{LocalPassword: true}})
 }
 
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, p *auth.Principal) {

@@ -117,6 +117,9 @@ func (p *Principal) RoleOrganizations() []int64 {
 // Service manages accounts and sessions.
 type Service struct {
 	db *store.DB
+	// sso is set by EnableSSO; passwordsAdminsOnly refuses local passwords to non-administrators.
+	sso                 *SSO
+	passwordsAdminsOnly bool
 }
 
 // NewService returns the auth service over db.
@@ -257,6 +260,14 @@ func (s *Service) Login(ctx context.Context, username, password, remoteAddr, use
 		return "", nil, err
 	}
 	ok := VerifyPassword(hash, password) && userID != 0 && active
+	if ok && s.passwordsAdminsOnly {
+		if ok, err = s.isAdmin(ctx, userID); err != nil {
+			return "", nil, err
+		}
+		if !ok {
+			return "", nil, ErrPasswordsAdminsOnly
+		}
+	}
 	if !ok {
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO login_failures (username, remote_addr, at) VALUES (?, ?, ?)`, username, remoteAddr, now); err != nil {
 			return "", nil, err
@@ -278,6 +289,12 @@ func (s *Service) Login(ctx context.Context, username, password, remoteAddr, use
 // in Login; by a province's single sign-on later). It returns the cookie value, shown once and
 // stored only as a hash, and the principal.
 func (s *Service) StartSession(ctx context.Context, userID int64, remoteAddr, userAgent string) (string, *Principal, error) {
+	return s.startSession(ctx, userID, remoteAddr, userAgent, nil)
+}
+
+// startSession opens a session; also, when not nil, runs in the same transaction (single sign-on
+// records the provider's side of the session with it).
+func (s *Service) startSession(ctx context.Context, userID int64, remoteAddr, userAgent string, also func(tx *store.Tx, sessionHash string) error) (string, *Principal, error) {
 	token := randomToken(32)
 	csrf := randomToken(24)
 	if len(userAgent) > 300 {
@@ -287,7 +304,10 @@ func (s *Service) StartSession(ctx context.Context, userID int64, remoteAddr, us
 		t := tx.Now()
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent, remote_addr)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(token), userID, csrf, t, t, t.Add(SessionMaximum), userAgent, remoteAddr)
-		return err
+		if err != nil || also == nil {
+			return err
+		}
+		return also(tx, hashToken(token))
 	})
 	if err != nil {
 		return "", nil, err
@@ -310,8 +330,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	var userID int64
 	var csrf string
 	var created, lastSeen, expires store.Time
-	err := s.db.QueryRowContext(ctx, `SELECT user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = ?`, h).
-		Scan(&userID, &csrf, &created, &lastSeen, &expires)
+	var provider, refresh sql.NullString
+	var checked store.Time
+	err := s.db.QueryRowContext(ctx, `SELECT s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, ps.provider, ps.refresh_token, ps.checked_at
+		FROM sessions s LEFT JOIN provider_sessions ps ON ps.session_hash = s.token_hash WHERE s.token_hash = ?`, h).
+		Scan(&userID, &csrf, &created, &lastSeen, &expires, &provider, &refresh, &checked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrUnauthenticated
 	}
@@ -322,6 +345,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	if now.After(expires.Time) || now.Sub(lastSeen.Time) > SessionIdle {
 		_, _ = s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, h)
 		return nil, errs.E(errs.Unauthenticated, "Phiên làm việc đã hết hạn. Hãy đăng nhập lại.", "Your session has expired. Please sign in again.")
+	}
+	if provider.Valid {
+		if err := s.checkProvider(ctx, h, provider.String, refresh.String, checked); err != nil {
+			return nil, err
+		}
 	}
 	// Writing last_seen on every request would make each read a write; once a minute is enough
 	// for a 12-hour idle limit.
@@ -351,6 +379,9 @@ func (s *Service) Logout(ctx context.Context, p *Principal) error {
 func (s *Service) PurgeExpired(ctx context.Context) error {
 	now := s.db.Now()
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?`, now, now.Add(-SessionIdle)); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sso_logins WHERE expires_at < ?`, now); err != nil {
 		return err
 	}
 	_, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, now.Add(-FailureWindow))
