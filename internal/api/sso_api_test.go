@@ -341,12 +341,22 @@ func TestProviderSessionRefreshAndLogout(t *testing.T) {
 	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
 		e := newSSOEnv(t, db)
 		e.op.AddUser(oidctest.User{Subject: "s-003", Username: "hung", Password: "mk-hung", Name: "Phạm Văn Hùng", OrgCode: "UBND-T"})
+		// A local account with the name a provider account would get is not taken over.
+		local, err := auth.NewService(db).CreateAccount(context.Background(), auth.NewAccount{
+			User: directory.User{Username: "tinh.hung", FullName: "Phạm Văn Hùng", OrganizationID: e.org.ID}, Password: "mat-khau-hung"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		lan, hung := e.browser(), e.browser()
 		for who, b := range map[string]*browser{"lan": lan, "hung": hung} {
 			if got := landing(b.signIn(t, "tinh", who, "mk-"+who)); got != "/" {
 				t.Fatalf("%s: %s", who, got)
 			}
 		}
+		if _, p, _ := hung.session(t); p.ID == local.ID || p.Username == "tinh.hung" || !strings.HasPrefix(p.Username, "tinh.") {
+			t.Fatalf("provider account %+v, local account %+v", p, local)
+		}
+		e.login("tinh.hung", "mat-khau-hung") // the local account still signs in with its password
 		refreshes, _ := e.op.Counts()
 		// Within the interval nobody asks the provider; past it, the refresh token is used.
 		*e.clock = e.clock.Add(10 * time.Minute)
