@@ -59,9 +59,14 @@ MEDIAFEED := bin/mediafeed
 $(MEDIAFEED): $(shell find e2e/mediafeed internal sfu -name '*.go' 2>/dev/null) go.mod go.sum
 	$(GO) build -o $(MEDIAFEED) ./e2e/mediafeed
 
-e2e: build $(MEDIAFEED) e2e/node_modules/.package-lock.json
+# The province sign-in test runs its own OpenID provider (internal/auth/oidctest) as bin/testop.
+TESTOP := bin/testop
+$(TESTOP): $(shell find internal/auth -name '*.go' 2>/dev/null) go.mod go.sum
+	$(GO) build -o $(TESTOP) ./internal/auth/oidctest/cmd/testop
+
+e2e: build $(MEDIAFEED) $(TESTOP) e2e/node_modules/.package-lock.json
 	$(GO) build -o bin/recordfixture ./sfu/record/cmd/recordfixture
-	PHONGHOP_BIN=$(CURDIR)/$(BIN) MEDIAFEED_BIN=$(CURDIR)/$(MEDIAFEED) RECORD_FIXTURE_BIN=$(CURDIR)/bin/recordfixture e2e/run.sh
+	PHONGHOP_BIN=$(CURDIR)/$(BIN) MEDIAFEED_BIN=$(CURDIR)/$(MEDIAFEED) RECORD_FIXTURE_BIN=$(CURDIR)/bin/recordfixture TESTOP_BIN=$(CURDIR)/$(TESTOP) e2e/run.sh
 
 lint: test-frontend
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

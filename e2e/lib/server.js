@@ -47,9 +47,10 @@ function serverEnv(settings) {
 /**
  * Starts `phonghop serve --demo` and resolves when /readyz answers 200. To restart a stopped
  * server on the same data and ports (its sessions still valid), pass the first one's `restart`.
- * @param {{name: string, timeoutMs?: number, env?: Record<string, string>, restart?: {dataDir: string, port: number, udpPort: number, turnPort: number}}} opts
+ * @param {{name: string, timeoutMs?: number, env?: Record<string, string> | ((url: string) => Record<string, string>), restart?: {dataDir: string, port: number, udpPort: number, turnPort: number}}} opts
  *   name labels the log file in artifacts/; env adds PHONGHOP_* settings (e.g. PHONGHOP_NATS_URL of
- *   a test's own bus).
+ *   a test's own bus), or is a function of the server's URL for settings that name it (e.g. the
+ *   province sign-in's PHONGHOP_OIDC_<NAME>_REDIRECT_URL).
  * @returns {Promise<{url: string, dataDir: string, log: string, restart: object, stop: (opts?: {keepData?: boolean}) => Promise<void>}>}
  */
 export async function startServer({ name, timeoutMs = 30_000, env = {}, restart }) {
@@ -71,7 +72,7 @@ export async function startServer({ name, timeoutMs = 30_000, env = {}, restart 
       PHONGHOP_RTC_LOOPBACK: 'true',
       PHONGHOP_TURN_UDP_PORT: String(turnPort),
       PHONGHOP_TURN_TCP_PORT: String(turnPort),
-      ...env,
+      ...(typeof env === 'function' ? env(url) : env),
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -47,9 +47,10 @@ export async function login(username: string, password: string): Promise<User> {
   return info.user;
 }
 
-export async function logout(): Promise<void> {
+/** Signs out; returns the province provider's logout page when its session should end too. */
+export async function logout(): Promise<string | undefined> {
   try {
-    await auth.logout();
+    return (await auth.logout())?.logout_url;
   } finally {
     // Even if the server could not be reached, forget the user here.
     anonymous();

@@ -1,7 +1,7 @@
 // Typed calls for each endpoint of docs/API.md. Screens use these, never raw paths.
 import { api } from './client';
 import type {
-  Items, MeetingPoint, NewMeetingPoint, NewOrganization, NewUser, Organization, SessionInfo, User,
+  Items, MeetingPoint, NewMeetingPoint, NewOrganization, NewUser, Organization, SessionInfo, SSOProvider, User,
 } from './types';
 
 const q = (params: Record<string, number | string | undefined>) => {
@@ -14,7 +14,10 @@ const q = (params: Record<string, number | string | undefined>) => {
 export const auth = {
   login: (username: string, password: string) =>
     api.post<SessionInfo>('/api/auth/login', { username, password }, { allow401: true }),
-  logout: () => api.post<void>('/api/auth/logout', undefined, { allow401: true }),
+  /** Ends the session; a province account's answer names the provider's logout page to visit. */
+  logout: () => api.post<{ logout_url?: string } | undefined>('/api/auth/logout', undefined, { allow401: true }),
+  providers: () =>
+    api.get<{ providers: SSOProvider[]; passwords_admins_only: boolean }>('/api/auth/providers', { allow401: true }),
   session: () => api.get<SessionInfo>('/api/auth/session', { allow401: true }),
   changePassword: (current_password: string, new_password: string) =>
     api.post<void>('/api/auth/password', { current_password, new_password }),

@@ -19,6 +19,15 @@ export interface User {
   roles: Role[];
   is_admin: boolean;
   created_at?: string;
+  /** On the admin list: whether the person has a local password, and their province provider. */
+  local_password?: boolean;
+  provider?: string;
+}
+
+/** A province identity provider the login page offers. */
+export interface SSOProvider {
+  name: string;
+  display_name: string;
 }
 
 export interface SessionInfo {

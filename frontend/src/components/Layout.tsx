@@ -65,7 +65,11 @@ function UserMenu({ user }: { user: User }) {
 
   async function signOut() {
     setOpen(false);
-    await logout();
+    const providerLogout = await logout();
+    if (providerLogout) {
+      window.location.assign(providerLogout); // the provider ends its session and sends the browser to /login
+      return;
+    }
     clearToasts();
     navigate('/login', { replace: true });
     toast(t('user.loggedOut'), 'info');

@@ -8,6 +8,7 @@ import { t } from '../i18n';
 import { useSubmit } from '../lib/form';
 import { navigate } from '../router';
 import { login, useSession } from '../session';
+import { ProviderSignIn, ssoErrorMessage } from './LoginSSO';
 
 /** Where to go after signing in: the page that sent the user here, if it is one of ours. */
 function nextPath(): string {
@@ -63,6 +64,7 @@ export function LoginScreen() {
   if (failure instanceof ApiError && failure.code === 'unauthenticated') message = failure.text() || t('login.wrong');
   else if (failure instanceof ApiError && failure.code === 'rate_limited') message = failure.text() || t('login.tooMany');
   else if (failure) message = form.formError();
+  else message = ssoErrorMessage();
 
   const expired = s.state === 'anonymous' && s.expired;
 
@@ -90,6 +92,7 @@ export function LoginScreen() {
               {message}
             </div>
           )}
+          <ProviderSignIn />
           <TextField
             label={t('login.username')}
             name="username"

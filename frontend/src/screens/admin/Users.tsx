@@ -47,6 +47,14 @@ export function UsersSection() {
     );
   }
 
+  // Local password, province account, or neither (a person invited to meetings only).
+  function accountBadges(u: User) {
+    const out = [];
+    if (u.provider) out.push(<span key="p" class="badge badge-navy">{t('users.accountProvider', { provider: u.provider })}</span>);
+    if (u.local_password) out.push(<span key="l" class="badge">{t('users.accountLocal')}</span>);
+    return out.length ? out : <span class="muted">{t('users.accountNone')}</span>;
+  }
+
   return (
     <div class="admin-split">
       <Card title={t('users.listTitle')}>
@@ -82,6 +90,7 @@ export function UsersSection() {
                 ),
               },
               { header: t('users.roles'), cell: (u) => <div class="badges">{roleBadges(u)}</div> },
+              { header: t('users.account'), cell: (u) => <div class="badges" data-testid="user-account">{accountBadges(u)}</div> },
               {
                 header: t('users.actions'),
                 class: 'col-actions',

@@ -1,0 +1,43 @@
+// Strings of province sign-in (đăng nhập bằng tài khoản của tỉnh) on the login page and the
+// account kinds on the admin users screen. Vietnamese first; en must match key for key.
+export const ssoVi = {
+  'sso.button': 'Đăng nhập bằng tài khoản của tỉnh',
+  'sso.buttonNamed': 'Đăng nhập bằng tài khoản của tỉnh ({name})',
+  'sso.or': 'hoặc đăng nhập bằng mật khẩu riêng',
+  'sso.adminsOnly': 'Mật khẩu riêng chỉ dành cho quản trị viên hệ thống.',
+  'sso.error.state': 'Phiên đăng nhập qua cổng của tỉnh không hợp lệ hoặc đã hết hạn. Hãy bấm đăng nhập lại.',
+  'sso.error.provider': 'Cổng đăng nhập của tỉnh đã từ chối yêu cầu đăng nhập. Hãy thử lại.',
+  'sso.error.code': 'Mã xác thực từ cổng đăng nhập của tỉnh không hợp lệ hoặc đã được dùng. Hãy đăng nhập lại.',
+  'sso.error.token': 'Thông tin xác thực từ cổng đăng nhập của tỉnh không hợp lệ (chữ ký, thời hạn hoặc đơn vị nhận không đúng). Hãy đăng nhập lại; nếu vẫn lỗi, hãy liên hệ bộ phận quản trị.',
+  'sso.error.userinfo': 'Không lấy được thông tin tài khoản từ cổng đăng nhập của tỉnh. Hãy đăng nhập lại.',
+  'sso.error.organization': 'Đơn vị công tác của bạn chưa có trong danh mục của hệ thống. Hãy liên hệ bộ phận quản trị.',
+  'sso.error.account': 'Tài khoản của bạn trên hệ thống đã bị khóa. Hãy liên hệ bộ phận quản trị.',
+  'sso.error.unavailable': 'Không kết nối được cổng đăng nhập của tỉnh. Hãy thử lại sau ít phút.',
+  'sso.error.unknown_provider': 'Cổng đăng nhập này chưa được cấu hình trên hệ thống.',
+  'sso.error.other': 'Đăng nhập bằng tài khoản của tỉnh không thành công. Hãy thử lại.',
+  'users.account': 'Tài khoản',
+  'users.accountLocal': 'Mật khẩu riêng',
+  'users.accountProvider': 'Tài khoản tỉnh · {provider}',
+  'users.accountNone': 'Chưa có tài khoản',
+};
+
+export const ssoEn: Record<keyof typeof ssoVi, string> = {
+  'sso.button': 'Sign in with your province account',
+  'sso.buttonNamed': 'Sign in with your province account ({name})',
+  'sso.or': 'or sign in with a local password',
+  'sso.adminsOnly': 'Local passwords are for system administrators only.',
+  'sso.error.state': 'The province sign-in was not valid or has expired. Please sign in again.',
+  'sso.error.provider': 'The province sign-in portal turned the sign-in down. Please try again.',
+  'sso.error.code': 'The code from the province sign-in portal was not valid or was already used. Please sign in again.',
+  'sso.error.token': 'The province sign-in portal sent credentials that are not valid (signature, expiry or audience). Please sign in again; if it persists, contact your administrator.',
+  'sso.error.userinfo': 'Your account details could not be read from the province sign-in portal. Please sign in again.',
+  'sso.error.organization': 'Your organization is not in the directory yet. Contact your administrator.',
+  'sso.error.account': 'Your account is deactivated here. Contact your administrator.',
+  'sso.error.unavailable': 'The province sign-in portal cannot be reached. Please try again in a few minutes.',
+  'sso.error.unknown_provider': 'This sign-in portal is not configured.',
+  'sso.error.other': 'Signing in with your province account did not succeed. Please try again.',
+  'users.account': 'Account',
+  'users.accountLocal': 'Local password',
+  'users.accountProvider': 'Province account · {provider}',
+  'users.accountNone': 'No account',
+};
