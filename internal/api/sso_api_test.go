@@ -282,6 +282,33 @@ func TestProviderSignInRefusals(t *testing.T) {
 		fresh.RawQuery = q.Encode()
 		refused("replayed code", b2, b2.get(t, fresh.String()), "code")
 
+		// The person turned the sign-in down at the provider.
+		b = e.browser()
+		cb = callback(b)
+		q = url.Values{"state": {cb.Query().Get("state")}, "error": {"access_denied"}, "error_description": {"người dùng từ chối"}}
+		cb.RawQuery = q.Encode()
+		refused("provider error", b, b.get(t, cb.String()), "provider")
+
+		// A sign-in left at the provider's page for longer than ten minutes must start again.
+		b = e.browser()
+		cb = callback(b)
+		*e.clock = e.clock.Add(11 * time.Minute)
+		before := strings.Count(e.logs.String(), "sign-in started more than")
+		refused("state expired", b, b.get(t, cb.String()), "state")
+		if strings.Count(e.logs.String(), "sign-in started more than") != before+1 {
+			t.Errorf("expired state not logged as such:\n%s", e.logs)
+		}
+
+		// A provider account deactivated in phonghop cannot sign in through the provider.
+		if _, err := db.ExecContext(context.Background(), `UPDATE users SET active = ? WHERE username = 'tinh.lan'`, false); err != nil {
+			t.Fatal(err)
+		}
+		b = e.browser()
+		refused("deactivated here", b, b.signIn(t, "tinh", "lan", "mk-lan"), "account")
+		if _, err := db.ExecContext(context.Background(), `UPDATE users SET active = ? WHERE username = 'tinh.lan'`, true); err != nil {
+			t.Fatal(err)
+		}
+
 		for _, c := range []struct {
 			name string
 			sw   oidctest.Switches
@@ -419,6 +446,16 @@ func TestProviderSessionRefreshAndLogout(t *testing.T) {
 		form := b.get(t, e.node.srv.URL+"/api/auth/sso/tinh/login")
 		if form.Request.URL.Query().Get("authRequestID") == "" {
 			t.Fatalf("the provider signed the browser in without asking: %s", form.Request.URL)
+		}
+		// A provider that cannot be reached at the check ends the session.
+		b = e.browser()
+		if got := landing(b.signIn(t, "tinh", "lan", "mk-lan")); got != "/" {
+			t.Fatalf("sign in before the provider goes down: %s", got)
+		}
+		_ = e.op.Close()
+		*e.clock = e.clock.Add(16 * time.Minute)
+		if st, _, _ := b.session(t); st != 401 {
+			t.Errorf("provider down at the check, session answers %d", st)
 		}
 		// A local account logs out as before.
 		if st := e.sec.do("POST", "/api/auth/logout", nil, nil); st != 204 {
