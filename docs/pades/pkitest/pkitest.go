@@ -88,7 +88,7 @@ func New(t testing.TB, name string) *CA {
 	t.Cleanup(ca.srv.Close)
 	ca.URL = ca.srv.URL
 	tsaKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tsaCert := ca.issue(t, pkix.Name{CommonName: name + " TSA", Country: []string{"VN"}}, &tsaKey.PublicKey, time.Now().Add(-time.Hour), time.Now().AddDate(5, 0, 0), []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping})
+	tsaCert := ca.issue(t, pkix.Name{CommonName: name + " TSA", Country: []string{"VN"}}, &tsaKey.PublicKey, time.Now().Add(-time.Hour), time.Now().AddDate(5, 0, 0), []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}, false)
 	ca.tsa.cert, ca.tsa.key = tsaCert, tsaKey
 	return ca
 }
@@ -100,6 +100,7 @@ type Options struct {
 	Expired  bool // validity ended yesterday
 	ECDSA    bool // a P-256 key instead of RSA 2048
 	NotAfter time.Time
+	NoOCSP   bool // only a CRL distribution point
 }
 
 // Issue makes a signing certificate for a person.
@@ -129,11 +130,11 @@ func (ca *CA) Issue(t testing.TB, name string, o Options) *Leaf {
 	if o.Title != "" {
 		subj.ExtraNames = []pkix.AttributeTypeAndValue{{Type: asn1.ObjectIdentifier{2, 5, 4, 12}, Value: o.Title}}
 	}
-	c := ca.issue(t, subj, key.Public(), from, to, []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection})
+	c := ca.issue(t, subj, key.Public(), from, to, []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}, o.NoOCSP)
 	return &Leaf{Cert: c, Key: key, CA: ca}
 }
 
-func (ca *CA) issue(t testing.TB, subj pkix.Name, pub crypto.PublicKey, from, to time.Time, eku []x509.ExtKeyUsage) *x509.Certificate {
+func (ca *CA) issue(t testing.TB, subj pkix.Name, pub crypto.PublicKey, from, to time.Time, eku []x509.ExtKeyUsage, noOCSP bool) *x509.Certificate {
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
 		Subject:               subj,
@@ -144,6 +145,9 @@ func (ca *CA) issue(t testing.TB, subj pkix.Name, pub crypto.PublicKey, from, to
 		BasicConstraintsValid: true,
 		CRLDistributionPoints: []string{ca.URL + "/crl"},
 		OCSPServer:            []string{ca.URL + "/ocsp"},
+	}
+	if noOCSP {
+		tmpl.OCSPServer = nil
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, pub, ca.Key)
 	if err != nil {
