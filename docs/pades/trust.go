@@ -73,11 +73,12 @@ func LoadTrust(files ...string) (*Trust, error) {
 }
 
 // Check verifies that chain[0] is valid now, chains to a trust anchor and is not revoked, and
-// returns the revocation evidence (OCSP responses or CRLs) to embed in the signature.
-func (t *Trust) Check(ctx context.Context, chain []*x509.Certificate) (revocation.InfoArchival, error) {
+// returns the chain up to the anchor and the revocation evidence (OCSP responses or CRLs) to
+// embed in the signature.
+func (t *Trust) Check(ctx context.Context, chain []*x509.Certificate) ([]*x509.Certificate, revocation.InfoArchival, error) {
 	var ev revocation.InfoArchival
 	if len(chain) == 0 {
-		return ev, errors.New("pades: no certificate")
+		return nil, ev, errors.New("pades: no certificate")
 	}
 	now := time.Now()
 	if t.Now != nil {
@@ -85,7 +86,7 @@ func (t *Trust) Check(ctx context.Context, chain []*x509.Certificate) (revocatio
 	}
 	leaf := chain[0]
 	if now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
-		return ev, fmt.Errorf("%w (valid %s – %s)", ErrExpired, leaf.NotBefore.Format(time.DateOnly), leaf.NotAfter.Format(time.DateOnly))
+		return nil, ev, fmt.Errorf("%w (valid %s – %s)", ErrExpired, leaf.NotBefore.Format(time.DateOnly), leaf.NotAfter.Format(time.DateOnly))
 	}
 	inter := x509.NewCertPool()
 	if t.Intermediates != nil {
@@ -96,15 +97,15 @@ func (t *Trust) Check(ctx context.Context, chain []*x509.Certificate) (revocatio
 	}
 	verified, err := leaf.Verify(x509.VerifyOptions{Roots: t.Roots, Intermediates: inter, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
-		return ev, fmt.Errorf("%w: %v", ErrUntrusted, err)
+		return nil, ev, fmt.Errorf("%w: %v", ErrUntrusted, err)
 	}
 	path := verified[0]
 	for i := 0; i+1 < len(path); i++ {
 		if err := t.revocation(ctx, path[i], path[i+1], &ev); err != nil {
-			return ev, err
+			return nil, ev, err
 		}
 	}
-	return ev, nil
+	return path, ev, nil
 }
 
 // revocation asks the certificate's OCSP responder, then its CRL distribution point.

@@ -20,12 +20,12 @@ func TestTrustChainAndRevocation(t *testing.T) {
 	ctx := context.Background()
 
 	good := ca.Issue(t, "Nguyễn Văn An", pkitest.Options{})
-	ev, err := trust.Check(ctx, good.Chain())
-	if err != nil || len(ev.OCSP) != 1 {
+	path, ev, err := trust.Check(ctx, good.Chain()[:1])
+	if err != nil || len(ev.OCSP) != 1 || len(path) != 2 {
 		t.Fatalf("good certificate: %v, %d OCSP responses", err, len(ev.OCSP))
 	}
 	crlOnly := ca.Issue(t, "Trần Thị Bình", pkitest.Options{NoOCSP: true})
-	if ev, err := trust.Check(ctx, crlOnly.Chain()); err != nil || len(ev.CRL) != 1 {
+	if _, ev, err := trust.Check(ctx, crlOnly.Chain()); err != nil || len(ev.CRL) != 1 {
 		t.Fatalf("CRL only: %v, %d CRLs", err, len(ev.CRL))
 	}
 
@@ -43,7 +43,7 @@ func TestTrustChainAndRevocation(t *testing.T) {
 		{"expired", ca.Issue(t, "Hết Hạn", pkitest.Options{Expired: true}), pades.ErrExpired},
 		{"other CA", other.Issue(t, "Người Lạ", pkitest.Options{}), pades.ErrUntrusted},
 	} {
-		if _, err := trust.Check(ctx, c.leaf.Chain()); !errors.Is(err, c.want) {
+		if _, _, err := trust.Check(ctx, c.leaf.Chain()); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
