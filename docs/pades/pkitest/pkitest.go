@@ -23,12 +23,21 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/digitorus/timestamp"
 	"golang.org/x/crypto/ocsp"
 )
+
+// T is what the helpers need of a test; testing.TB has it, and so can a demo program.
+type T interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+	Cleanup(func())
+	TempDir() string
+}
 
 // CA is a test root with its services.
 type CA struct {
@@ -53,7 +62,7 @@ type Leaf struct {
 }
 
 // New starts a CA named name; its services stop with the test.
-func New(t testing.TB, name string) *CA {
+func New(t T, name string) *CA {
 	t.Helper()
 	ca := &CA{revoked: map[string]time.Time{}}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -104,7 +113,7 @@ type Options struct {
 }
 
 // Issue makes a signing certificate for a person.
-func (ca *CA) Issue(t testing.TB, name string, o Options) *Leaf {
+func (ca *CA) Issue(t T, name string, o Options) *Leaf {
 	t.Helper()
 	var key crypto.Signer
 	var err error
@@ -134,7 +143,7 @@ func (ca *CA) Issue(t testing.TB, name string, o Options) *Leaf {
 	return &Leaf{Cert: c, Key: key, CA: ca}
 }
 
-func (ca *CA) issue(t testing.TB, subj pkix.Name, pub crypto.PublicKey, from, to time.Time, eku []x509.ExtKeyUsage, noOCSP bool) *x509.Certificate {
+func (ca *CA) issue(t T, subj pkix.Name, pub crypto.PublicKey, from, to time.Time, eku []x509.ExtKeyUsage, noOCSP bool) *x509.Certificate {
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
 		Subject:               subj,
@@ -234,7 +243,7 @@ func (ca *CA) PEM() []byte {
 }
 
 // WritePEM writes the root to dir/name and returns the path.
-func (ca *CA) WritePEM(t testing.TB, dir string) string {
+func (ca *CA) WritePEM(t T, dir string) string {
 	p := filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(p, ca.PEM(), 0o644); err != nil {
 		t.Fatal(err)
@@ -260,7 +269,7 @@ func (l *Leaf) KeyPEM() []byte {
 
 // Tool finds a command the tests need; under CI=true a missing one fails the test, elsewhere it
 // skips it.
-func Tool(t testing.TB, name string) string {
+func Tool(t T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
@@ -273,7 +282,7 @@ func Tool(t testing.TB, name string) string {
 }
 
 // NSSDB makes an NSS database that trusts ca, for pdfsig -nssdir.
-func (ca *CA) NSSDB(t testing.TB) string {
+func (ca *CA) NSSDB(t T) string {
 	t.Helper()
 	certutil := Tool(t, "certutil")
 	dir := t.TempDir()
@@ -288,7 +297,7 @@ func (ca *CA) NSSDB(t testing.TB) string {
 }
 
 // Pdfsig runs pdfsig on pdf (with the NSS database nssdir when not empty) and returns its output.
-func Pdfsig(t testing.TB, pdf []byte, nssdir string) string {
+func Pdfsig(t T, pdf []byte, nssdir string) string {
 	t.Helper()
 	bin := Tool(t, "pdfsig")
 	f := filepath.Join(t.TempDir(), "signed.pdf")
