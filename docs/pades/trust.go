@@ -185,3 +185,23 @@ func (t *Trust) fetch(ctx context.Context, method, url string, body []byte, ctyp
 	}
 	return io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 }
+
+// Trusted says whether c, with the certificates the signature carried, chains to a trust anchor
+// at the time it signed (no revocation check: that was done, and embedded, when it signed).
+func (t *Trust) Trusted(c *x509.Certificate, carried []*x509.Certificate, at time.Time) bool {
+	if t == nil || c == nil {
+		return false
+	}
+	inter := x509.NewCertPool()
+	if t.Intermediates != nil {
+		inter = t.Intermediates.Clone()
+	}
+	for _, x := range carried {
+		inter.AddCert(x)
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	_, err := c.Verify(x509.VerifyOptions{Roots: t.Roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	return err == nil
+}

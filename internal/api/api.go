@@ -48,6 +48,8 @@ type Deps struct {
 	Register  *register.Register
 	// Signer signs filed documents; nil files them unsigned.
 	Signer *docs.Signer
+	// Signing lets leaders sign what they approve (signing.go); nil: the server key alone.
+	Signing *Signing
 	// Media signs join tokens for the media server; nil turns the media token route off.
 	Media *auth.TokenSigner
 	// DocumentVersion finds a document version of a meeting for an approval request (from package
@@ -134,6 +136,7 @@ func (s *Server) routes() {
 	s.controlRoomRoutes()
 	s.documentRoutes()
 	s.registerRoutes()
+	s.signingRoutes()
 
 	// Unknown API paths answer in JSON, not with the web app.
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, s.d.Log, errRouteNotFound) })
