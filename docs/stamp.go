@@ -84,9 +84,9 @@ func SealStamp(side float64, agency, note string) ([]byte, error) {
 		}
 	}
 	words := wrapWords(agency, 16)
-	size := math.Min(side/9, (side*0.7)/(float64(len(words)+1)*1.3))
+	size := math.Min(side/6, (side*0.7)/(float64(len(words)+1)*1.3))
 	for ; size > 3; size -= 0.5 {
-		if widest(append(words, note), size) <= side*0.66*stampScale {
+		if widest(append(words, note), size) <= side*0.72*stampScale {
 			break
 		}
 	}

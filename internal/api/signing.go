@@ -447,3 +447,12 @@ func (s *Server) entrySignatures(w http.ResponseWriter, r *http.Request, p *auth
 }
 
 var errLeaderSigns = errs.E(errs.Conflict, "Văn bản này được vào sổ khi lãnh đạo ký số; hãy đề nghị lãnh đạo ký.", "This is filed when the leader signs it; ask the leader to sign.")
+
+// SetSigning turns leader signing on (before the server takes requests); a non-nil seal replaces
+// the agency's key.
+func (s *Server) SetSigning(sg *Signing, seal *docs.Signer) {
+	s.d.Signing = sg
+	if seal != nil {
+		s.d.Signer = seal
+	}
+}
