@@ -144,8 +144,10 @@ func renderAdmin(d AdminDocument) (*pdfDoc, error) {
 			p.y = top
 			l := margin + float64(i)*width
 			p.centered(strings.ToUpper(s.Title), 12, l, l+width)
+			titleBase := p.y
 			p.space(60) // room for the signature and seal
 			p.centered(s.Name, 12, l, l+width)
+			p.places = append(p.places, signaturePlace(s, len(p.pages), l, width, titleBase, p.y))
 			low = min(low, p.y)
 		}
 		p.y = low

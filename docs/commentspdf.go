@@ -34,6 +34,8 @@ type pdfDoc struct {
 	pages [][]pdfLine
 	y     float64
 	used  map[uint16]rune
+	// places are where the signature blocks were laid out (adminpdf.go).
+	places []SignaturePlace
 }
 
 func newPDFDoc() (*pdfDoc, error) {

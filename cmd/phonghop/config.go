@@ -30,8 +30,9 @@ type Config struct {
 	// SigningCert and SigningKey are PEM files of the agency certificate that signs filed
 	// documents; empty uses a self-signed certificate kept in the data directory.
 	SigningCert, SigningKey string
-	Demo                    bool // seed demo data into an empty database at start
 	SSO                     SSOConfig
+	Sign                    SignConfig // leaders' own signatures (signconfig.go)
+	Demo                    bool       // seed demo data into an empty database at start
 }
 
 type HTTPConfig struct {
@@ -89,6 +90,7 @@ func defaultConfig() Config {
 	return Config{
 		DataDir:     "data",
 		HTTP:        HTTPConfig{Addr: "127.0.0.1:8080"},
+		Sign:        SignConfig{LeaderRequired: true},
 		RTC:         RTCConfig{UDPPort: 7882, TCPPort: 7881},
 		TURN:        TURNConfig{UDPPort: 3478, TCPPort: 3478, RelayPorts: "49160-49659"},
 		Log:         LogConfig{Level: "info", Format: "text"},
@@ -179,6 +181,10 @@ func (c *Config) fromEnv(environ []string) error {
 			c.SigningCert = v
 		case "PHONGHOP_SIGNING_KEY":
 			c.SigningKey = v
+		default:
+			if strings.HasPrefix(k, "PHONGHOP_SIGN_") {
+				err = c.Sign.set(k, v)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("%s=%q: %v", k, v, err)

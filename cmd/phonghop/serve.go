@@ -176,6 +176,11 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 		SSO: sso, DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Signer: signer, Media: tokens, Log: s.Log,
 		Extra: map[string]http.Handler{"/rtc": s.SFU.Handler()},
 	})
+	if sg, err := cfg.Sign.signing(); err != nil {
+		return nil, fmt.Errorf("signing: %w", err)
+	} else if sg != nil {
+		s.api.SetSigning(sg, nil)
+	}
 	if s.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}

@@ -52,6 +52,8 @@ type Deps struct {
 	Signer *docs.Signer
 	// SSO signs people in through the province's identity providers; nil offers none.
 	SSO *auth.SSO
+	// Signing lets leaders sign what they approve (signing.go); nil: the server key alone.
+	Signing *Signing
 	// Media signs join tokens for the media server; nil turns the media token route off.
 	Media *auth.TokenSigner
 	// DocumentVersion finds a document version of a meeting for an approval request (from package
@@ -139,6 +141,7 @@ func (s *Server) routes() {
 	s.documentRoutes()
 	s.registerRoutes()
 	s.ssoRoutes()
+	s.signingRoutes()
 
 	// Unknown API paths answer in JSON, not with the web app.
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, s.d.Log, errRouteNotFound) })

@@ -37,6 +37,7 @@ type env struct {
 	bus   *bus.Bus
 	rooms *rooms.Service
 	docs  *docs.Service
+	api   *api.Server
 }
 
 func newEnv(t *testing.T, db *store.DB) *env {
@@ -82,8 +83,9 @@ func newEnvOn(t testing.TB, db *store.DB, busCfg bus.Config) *env {
 		t.Fatal(err)
 	}
 	e.media, e.bus, e.rooms, e.docs = media, b, rooms.New(db, log, b, nil), docs.New(db, log, blobs, 1<<20)
-	e.srv = httptest.NewServer(api.New(api.Config{}, api.Deps{DB: db, Bus: b, Auth: a, Directory: d,
-		Rooms: e.rooms, Agenda: agenda.New(db, log), Docs: e.docs, Register: register.New(db), Signer: signer, Media: media, Log: slog.New(slog.DiscardHandler)}))
+	e.api = api.New(api.Config{}, api.Deps{DB: db, Bus: b, Auth: a, Directory: d,
+		Rooms: e.rooms, Agenda: agenda.New(db, log), Docs: e.docs, Register: register.New(db), Signer: signer, Media: media, Log: slog.New(slog.DiscardHandler)})
+	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(e.srv.Close)
 	return e
 }

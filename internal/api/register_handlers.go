@@ -161,6 +161,9 @@ func (s *Server) registerRoutes() {
 		if f.Summary == "" {
 			f.Summary = mt.Title // the type name ("Biên bản") comes first in the book
 		}
+		if s.d.Signing != nil && s.d.Signing.LeaderRequired && a.SubjectKind != "document" {
+			return nil, errLeaderSigns
+		}
 		if a.SubjectKind == "document" {
 			e, err := s.d.Register.FileOnce(r.Context(), p.ID, f, nil)
 			return created{e}, err
