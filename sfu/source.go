@@ -80,6 +80,10 @@ type layer struct {
 	pc     *webrtc.PeerConnection
 	// audioLevelID is the negotiated ID of the audio-level extension (0: none).
 	audioLevelID uint8
+	// keepHistory: this layer's packets are kept once, in hist, to answer the NACKs of every
+	// slot that forwards it (video on the shared-history forwarding path).
+	keepHistory bool
+	hist        atomic.Pointer[layerHistory] // allocated when the layer first has a slot
 
 	listMu sync.Mutex
 	subs   atomic.Pointer[[]*slot] // copy on write; read without locks for every packet
@@ -278,8 +282,16 @@ func (l *layer) read(counters *serverStats) {
 			p.vp8, p.isVP8 = parseVP8(p.payload)
 		}
 		subs := l.subs.Load()
-		if subs == nil {
+		if subs == nil || len(*subs) == 0 {
 			continue
+		}
+		if l.keepHistory {
+			h := l.hist.Load()
+			if h == nil { // only this goroutine stores it
+				h = newLayerHistory(historySize[l.q])
+				l.hist.Store(h)
+			}
+			h.push(&p)
 		}
 		for _, s := range *subs {
 			s.forward(l, &p, counters)
