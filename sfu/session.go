@@ -343,7 +343,7 @@ func (p *participant) track(pc *webrtc.PeerConnection, remote *webrtc.TrackRemot
 			}
 		}
 	}()
-	l.read(&p.room.s.stats)
+	l.read(&p.room.s.stats, p.room.s.out)
 	// The track ended: the publisher stopped sharing, renegotiated it away, or left.
 	src.mu.Lock()
 	if src.layers[q] == l {

@@ -52,10 +52,13 @@ type Options struct {
 	LoopbackOnly bool
 	// NoBatchWrite sends each packet with its own system call instead of batching them (sendmmsg).
 	NoBatchWrite bool
+	// NoGSO keeps batched writes to one datagram a message (no UDP_SEGMENT); the server also
+	// gives GSO up by itself when the kernel refuses it.
+	NoGSO bool
 	// LegacyForwarding selects the forwarding path this server had before the shared packet
-	// history (forward.md in docs/PERFORMANCE.md compares them): Pion's NACK responder keeping
-	// a copy of every packet per subscriber track, and Pion's batching connection with its
-	// flusher goroutine. Kept to measure the two side by side until the new one has proven itself.
+	// history and round-batched writes (docs/PERFORMANCE.md compares them): Pion's NACK
+	// responder keeping a copy of every packet per subscriber track, and Pion's batching
+	// connection with its flusher goroutine. Kept to measure the two side by side until the new one has proven itself.
 	LegacyForwarding bool
 	// AllowedOrigins for the signaling WebSocket; empty allows the same host only.
 	AllowedOrigins []string
@@ -80,6 +83,7 @@ type Server struct {
 	udpMux ice.UDPMux
 	tcpMux *ice.TCPMuxDefault
 	tcpLn  net.Listener
+	out    *roundWriter // the media port's batched writes (nil: legacy path or unbatched)
 	sub    *nats.Subscription
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -263,10 +267,15 @@ func (s *Server) Start() error {
 	}
 	_ = conn.SetReadBuffer(4 << 20)
 	_ = conn.SetWriteBuffer(4 << 20)
+	// Many small writes become one sendmmsg: forwarding to hundreds of points is mostly
+	// system calls otherwise.
 	var pc net.PacketConn = conn
-	if !s.opts.NoBatchWrite {
-		// Many small writes become one sendmmsg: forwarding to hundreds of points is mostly
-		// system calls otherwise.
+	if !s.opts.NoBatchWrite && !s.opts.LegacyForwarding {
+		if w, err := newRoundWriter(conn, !s.opts.NoGSO); err == nil {
+			s.out, pc = w, w
+		}
+	}
+	if !s.opts.NoBatchWrite && s.out == nil {
 		pc = udp.NewBatchConn(conn, 64, 500*time.Microsecond)
 	}
 	s.udpMux = ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: pc})

@@ -222,8 +222,10 @@ func (s *source) allLayers() []*layer {
 	return ls
 }
 
-// read forwards one layer's packets until the publisher's track ends.
-func (l *layer) read(counters *serverStats) {
+// read forwards one layer's packets until the publisher's track ends. A round ends with the
+// last packet of a video frame, or with each audio packet: then out sends what the round
+// queued for every subscriber (the frame's packets for one subscriber as one GSO message).
+func (l *layer) read(counters *serverStats, out *roundWriter) {
 	buf := make([]byte, 1600)
 	var h rtp.Header
 	var lastSeq uint16
@@ -295,6 +297,9 @@ func (l *layer) read(counters *serverStats) {
 		}
 		for _, s := range *subs {
 			s.forward(l, &p, counters)
+		}
+		if p.marker || src.audio {
+			out.Flush()
 		}
 	}
 }
