@@ -41,6 +41,7 @@ type roundWriter struct {
 	sent    atomic.Uint64 // datagrams
 	calls   atomic.Uint64 // sendmmsg system calls
 	gsoMsgs atomic.Uint64 // messages sent with UDP_SEGMENT
+	gsoDgs  atomic.Uint64 // datagrams in them
 }
 
 const (
@@ -263,6 +264,7 @@ func (w *roundWriter) build(bt *writeBatch, from int32, gso bool) {
 			m.Hdr.Control = &c[0]
 			m.Hdr.SetControllen(unix.CmsgSpace(2))
 			w.gsoMsgs.Add(1)
+			w.gsoDgs.Add(uint64(run))
 		}
 		w.sent.Add(uint64(run))
 		bt.nmsg++
@@ -298,6 +300,6 @@ func (w *roundWriter) Close() error {
 }
 
 // writeStats are the writer's counters, for the load test's comparison.
-func (w *roundWriter) writeStats() (datagrams, calls, gsoMessages uint64, gso bool) {
-	return w.sent.Load(), w.calls.Load(), w.gsoMsgs.Load(), w.gso.Load()
+func (w *roundWriter) writeStats() (datagrams, calls, gsoMessages, gsoDatagrams uint64, gso bool) {
+	return w.sent.Load(), w.calls.Load(), w.gsoMsgs.Load(), w.gsoDgs.Load(), w.gso.Load()
 }

@@ -89,7 +89,7 @@ func TestRoundWriterDelivers(t *testing.T) {
 					}
 				}
 			}
-			sent, calls, gsoMsgs, gso := w.writeStats()
+			sent, calls, gsoMsgs, _, gso := w.writeStats()
 			t.Logf("%d datagrams in %d calls, %d GSO messages, GSO still on: %v", sent, calls, gsoMsgs, gso)
 			switch mode {
 			case "gso":

@@ -17,6 +17,6 @@ func newRoundWriter(*net.UDPConn, bool) (*roundWriter, error) {
 
 func (w *roundWriter) Flush() {}
 
-func (w *roundWriter) writeStats() (datagrams, calls, gsoMessages uint64, gso bool) {
-	return 0, 0, 0, false
+func (w *roundWriter) writeStats() (datagrams, calls, gsoMessages, gsoDatagrams uint64, gso bool) {
+	return 0, 0, 0, 0, false
 }

@@ -9,6 +9,7 @@ type WriteCounters struct {
 	Datagrams   uint64 `json:"datagrams"`    // sent by the round writer
 	SendCalls   uint64 `json:"send_calls"`   // its sendmmsg system calls
 	GSOMessages uint64 `json:"gso_messages"` // messages that carried several datagrams (UDP_SEGMENT)
+	GSODgrams   uint64 `json:"gso_datagrams"` // datagrams sent in those
 	GSO         bool   `json:"gso"`          // GSO on now
 	HeapAllocs  uint64 `json:"heap_allocs"`  // heap objects allocated by the whole process so far
 }
@@ -19,7 +20,7 @@ func (s *Server) writeCounters() WriteCounters {
 		c.Path = "legacy"
 	}
 	if s.out != nil {
-		c.Datagrams, c.SendCalls, c.GSOMessages, c.GSO = s.out.writeStats()
+		c.Datagrams, c.SendCalls, c.GSOMessages, c.GSODgrams, c.GSO = s.out.writeStats()
 	}
 	m := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
 	metrics.Read(m)
