@@ -3,11 +3,14 @@ package sfu
 import (
 	"bytes"
 	"net"
-	"net/netip"
-	"testing"
+		"testing"
 	"time"
 
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/rtp"
+	"github.com/pion/transport/v5/udp"
+	"github.com/pion/webrtc/v4"
 	"golang.org/x/sys/unix"
 )
 
@@ -126,17 +129,22 @@ func TestRoundWriterFlushesByItself(t *testing.T) {
 	}
 }
 
-// The forwarding path as the server runs it, up to Pion's boundary: a received packet is
-// parsed, kept in the layer's history, rewritten by each of 50 slots, and each copy is queued
-// in the round writer as SRTP would write it (a marshalled packet); the round ends with the
-// frame and goes to a real loopback socket. It allocates nothing.
+// The forwarding path as the server runs it, up to Pion's SRTP: a received packet is parsed,
+// kept in the layer's history, rewritten by each of 50 slots, and each copy is written as SRTP
+// writes it (a marshalled packet) to the media port, towards a real loopback socket.
+// "shared" is this server's path: one history per layer, the round writer flushed at the end
+// of each frame; "legacy" the previous one: Pion's NACK responder copying every packet per
+// slot, Pion's batching connection and its flusher goroutine. cpu-ns/forwarded is the whole
+// process's CPU time (every goroutine, the system calls included) per packet forwarded.
 func BenchmarkForwardPath(b *testing.B) {
+	for _, path := range []string{"shared", "legacy"} {
+		b.Run(path, func(b *testing.B) { benchmarkForwardPath(b, path == "legacy") })
+	}
+}
+
+func benchmarkForwardPath(b *testing.B, legacy bool) {
 	const subscribers = 50
 	send := listenLoopback(b)
-	w, err := newRoundWriter(send, true)
-	if err != nil {
-		b.Fatal(err)
-	}
 	sink := listenLoopback(b)
 	go func() {
 		buf := make([]byte, 65536)
@@ -147,14 +155,35 @@ func BenchmarkForwardPath(b *testing.B) {
 		}
 	}()
 	dst := sink.LocalAddr().(*net.UDPAddr).AddrPort()
+	var w *roundWriter
+	var port net.PacketConn
+	if legacy {
+		bc := udp.NewBatchConn(send, 64, 500*time.Microsecond)
+		b.Cleanup(func() { bc.Close() })
+		port = bc
+	} else {
+		var err error
+		if w, err = newRoundWriter(send, true); err != nil {
+			b.Fatal(err)
+		}
+		port = w
+	}
 	src := &source{kind: SourceCamera, clock: 90000}
-	l := &layer{src: src, q: qHigh, keepHistory: true}
-	var slots []*slot
+	l := &layer{src: src, q: qHigh, keepHistory: !legacy}
+	respF, err := nack.NewResponderInterceptor(nack.ResponderSize(nackHistory))
+	if err != nil {
+		b.Fatal(err)
+	}
 	for i := range subscribers {
 		s := newSlot(nil, 2, i)
-		s.writer, s.ssrc, s.pt = &portWriter{w: w, dst: dst}, uint32(1000+i), 96
+		var out webrtc.TrackLocalWriter = &portWriter{conn: port, dst: net.UDPAddrFromAddrPort(dst)}
+		if legacy {
+			resp, _ := respF.NewInterceptor("")
+			info := &interceptor.StreamInfo{SSRC: uint32(1000 + i), RTCPFeedback: []interceptor.RTCPFeedback{{Type: "nack"}}}
+			out = &chainWriter{resp.BindLocalStream(info, interceptor.RTPWriterFunc(out.(*portWriter).Write3))}
+		}
+		s.writer, s.ssrc, s.pt = out, uint32(1000+i), 96
 		s.src, s.quality, s.pending = src, qHigh, l
-		slots = append(slots, s)
 		l.addSlot(s)
 	}
 	raw := make([]byte, 1200)
@@ -164,6 +193,7 @@ func BenchmarkForwardPath(b *testing.B) {
 	var h rtp.Header
 	var counters serverStats
 	b.ReportAllocs()
+	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		hdr.SequenceNumber, hdr.Timestamp, hdr.Marker = uint16(i), uint32(i/8)*3000, i%8 == 7
@@ -172,12 +202,14 @@ func BenchmarkForwardPath(b *testing.B) {
 		hl, _ := h.Unmarshal(raw[:n])
 		p := packet{seq: h.SequenceNumber, ts: h.Timestamp, marker: h.Marker, payload: raw[hl:n], arrival: int64(i)}
 		p.vp8, p.isVP8 = parseVP8(p.payload)
-		hist := l.hist.Load()
-		if hist == nil {
-			hist = newLayerHistory(historySize[l.q])
-			l.hist.Store(hist)
+		if l.keepHistory {
+			hist := l.hist.Load()
+			if hist == nil {
+				hist = newLayerHistory(historySize[l.q])
+				l.hist.Store(hist)
+			}
+			hist.push(&p)
 		}
-		hist.push(&p)
 		for _, s := range *l.subs.Load() {
 			s.forward(l, &p, &counters)
 		}
@@ -185,15 +217,34 @@ func BenchmarkForwardPath(b *testing.B) {
 			w.Flush()
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*subscribers), "ns/forwarded")
+	w.Flush()
+	time.Sleep(2 * time.Millisecond) // the legacy flusher's last batch
+	forwarded := float64(b.N * subscribers)
+	b.ReportMetric(float64((processCPU() - cpu0).Nanoseconds())/forwarded, "cpu-ns/forwarded")
 }
 
+// processCPU is the CPU time (user and system) the whole test process has used.
+func processCPU() time.Duration {
+	var ru unix.Rusage
+	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// chainWriter gives an interceptor's writer the TrackLocalWriter face Pion gives a track.
+type chainWriter struct{ w interceptor.RTPWriter }
+
+func (c *chainWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+	return c.w.Write(h, payload, nil)
+}
+
+func (c *chainWriter) Write(b []byte) (int, error) { return len(b), nil }
+
 // portWriter stands in for Pion's SRTP write stream: it marshals the packet and writes it to
-// the port, as SRTP does after encrypting.
+// the media port, as SRTP does after encrypting.
 type portWriter struct {
-	w   *roundWriter
-	dst netip.AddrPort
-	buf [1500]byte
+	conn net.PacketConn
+	dst  *net.UDPAddr
+	buf  [1500]byte
 }
 
 func (p *portWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
@@ -202,7 +253,12 @@ func (p *portWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 		return 0, err
 	}
 	n += copy(p.buf[n:], payload)
-	return p.w.WriteToAddrPort(p.buf[:n], p.dst)
+	return p.conn.WriteTo(p.buf[:n], p.dst)
 }
 
-func (p *portWriter) Write(b []byte) (int, error) { return p.w.WriteToAddrPort(b, p.dst) }
+func (p *portWriter) Write(b []byte) (int, error) { return p.conn.WriteTo(b, p.dst) }
+
+// Write as an interceptor.RTPWriter, for the legacy chain.
+func (p *portWriter) Write3(h *rtp.Header, payload []byte, _ interceptor.Attributes) (int, error) {
+	return p.WriteRTP(h, payload)
+}
