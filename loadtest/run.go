@@ -35,7 +35,7 @@ type Config struct {
 	Out             string // directory for the JSON and Markdown reports (and the profile)
 	CPUProfile      bool   // profile the server during the window
 	Server          ServerCommand
-	ServerLog       string    // the server's log level (default warn)
+	ServerLog       string // the server's log level (default warn)
 	// Legacy runs the server on its previous forwarding path (sfu.Options.LegacyForwarding);
 	// NoGSO turns UDP GSO off on the new one.
 	Legacy, NoGSO bool
@@ -43,8 +43,8 @@ type Config struct {
 	// others only count what they receive, with NACKs and receiver reports off (transport feedback
 	// stays on: the server estimates their links as for any point), so
 	// that many points cost the tester little CPU. 0 means every point judges.
-	Judge float64
-	Progress        io.Writer // progress lines (nil: none)
+	Judge    float64
+	Progress io.Writer // progress lines (nil: none)
 
 	epoch time.Time
 }

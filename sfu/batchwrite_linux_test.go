@@ -3,7 +3,7 @@ package sfu
 import (
 	"bytes"
 	"net"
-		"testing"
+	"testing"
 	"time"
 
 	"github.com/pion/interceptor"
@@ -220,7 +220,7 @@ func benchmarkForwardPath(b *testing.B, legacy bool) {
 	w.Flush()
 	time.Sleep(2 * time.Millisecond) // the legacy flusher's last batch
 	forwarded := float64(b.N * subscribers)
-	b.ReportMetric(float64((processCPU() - cpu0).Nanoseconds())/forwarded, "cpu-ns/forwarded")
+	b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/forwarded, "cpu-ns/forwarded")
 }
 
 // processCPU is the CPU time (user and system) the whole test process has used.

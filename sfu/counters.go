@@ -5,13 +5,13 @@ import "runtime/metrics"
 // WriteCounters say how the media port's writes went out and what the process allocated, for
 // the load test's comparison of forwarding paths.
 type WriteCounters struct {
-	Path        string `json:"path"`         // "shared" or "legacy"
-	Datagrams   uint64 `json:"datagrams"`    // sent by the round writer
-	SendCalls   uint64 `json:"send_calls"`   // its sendmmsg system calls
-	GSOMessages uint64 `json:"gso_messages"` // messages that carried several datagrams (UDP_SEGMENT)
+	Path        string `json:"path"`          // "shared" or "legacy"
+	Datagrams   uint64 `json:"datagrams"`     // sent by the round writer
+	SendCalls   uint64 `json:"send_calls"`    // its sendmmsg system calls
+	GSOMessages uint64 `json:"gso_messages"`  // messages that carried several datagrams (UDP_SEGMENT)
 	GSODgrams   uint64 `json:"gso_datagrams"` // datagrams sent in those
-	GSO         bool   `json:"gso"`          // GSO on now
-	HeapAllocs  uint64 `json:"heap_allocs"`  // heap objects allocated by the whole process so far
+	GSO         bool   `json:"gso"`           // GSO on now
+	HeapAllocs  uint64 `json:"heap_allocs"`   // heap objects allocated by the whole process so far
 }
 
 func (s *Server) writeCounters() WriteCounters {
