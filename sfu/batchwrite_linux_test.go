@@ -202,14 +202,7 @@ func benchmarkForwardPath(b *testing.B, legacy bool) {
 		hl, _ := h.Unmarshal(raw[:n])
 		p := packet{seq: h.SequenceNumber, ts: h.Timestamp, marker: h.Marker, payload: raw[hl:n], arrival: int64(i)}
 		p.vp8, p.isVP8 = parseVP8(p.payload)
-		if l.keepHistory {
-			hist := l.hist.Load()
-			if hist == nil {
-				hist = newLayerHistory(historySize[l.q])
-				l.hist.Store(hist)
-			}
-			hist.push(&p)
-		}
+		l.keep(&p)
 		for _, s := range *l.subs.Load() {
 			s.forward(l, &p, &counters)
 		}

@@ -77,6 +77,21 @@ func (h *layerHistory) get(seq uint16, dst []byte) (p packet, ok bool) {
 // bytes is the memory the ring holds.
 func (h *layerHistory) bytes() int { return len(h.data) + len(h.ents)*40 }
 
+// keep stores p in the layer's history (when the layer keeps one), allocating the ring on the
+// first packet that has a slot to go to. Whatever feeds a layer's slots calls it before
+// forwarding p; only that one goroutine may call it.
+func (l *layer) keep(p *packet) {
+	if !l.keepHistory {
+		return
+	}
+	h := l.hist.Load()
+	if h == nil {
+		h = newLayerHistory(historySize[l.q])
+		l.hist.Store(h)
+	}
+	h.push(p)
+}
+
 // slotSeg is how a slot numbered one stream it wrote: from the out sequence number from on,
 // layer l's packets went out with these offsets added.
 type slotSeg struct {

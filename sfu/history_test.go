@@ -18,12 +18,7 @@ func (st *stream) historyFrame(t *testing.T, s *slot, key bool, at time.Time, n 
 		payload := vp8Packet(st.pic, st.tl0, i == 0, key)
 		p := packet{seq: st.seq, ts: st.ts, marker: i == n-1, payload: payload, arrival: at.UnixNano()}
 		p.vp8, p.isVP8 = parseVP8(payload)
-		h := st.l.hist.Load()
-		if h == nil {
-			h = newLayerHistory(historySize[st.l.q])
-			st.l.hist.Store(h)
-		}
-		h.push(&p)
+		st.l.keep(&p)
 		s.forward(st.l, &p, &serverStats{})
 		st.seq++
 	}

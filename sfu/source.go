@@ -287,14 +287,7 @@ func (l *layer) read(counters *serverStats, out *roundWriter) {
 		if subs == nil || len(*subs) == 0 {
 			continue
 		}
-		if l.keepHistory {
-			h := l.hist.Load()
-			if h == nil { // only this goroutine stores it
-				h = newLayerHistory(historySize[l.q])
-				l.hist.Store(h)
-			}
-			h.push(&p)
-		}
+		l.keep(&p)
 		for _, s := range *subs {
 			s.forward(l, &p, counters)
 		}
