@@ -20,7 +20,7 @@ JUDGE           ?= 10%
 bench-media: $(BIN)
 	mkdir -p $(LOADTEST_OUT)
 	$(NETNS) sh -c 'ip link set lo up && \
-		$(GO) test -run "^$$" -bench ForwardPath -benchmem -count 2 ./sfu/ && \
+		$(GO) test -run "^$$" -bench ForwardPath -benchmem ./sfu/ && \
 		timeout 20m ./$(BIN) loadtest -compare -scenario briefing-250 -points $(COMPARE_POINTS) -duration $(COMPARE_WINDOW) -join-rate $(JOIN_RATE) -out $(LOADTEST_OUT)/compare -quiet && \
 		timeout 20m ./$(BIN) loadtest -scenario briefing-250 -points $(BRIEFING_POINTS) -judge $(JUDGE) -duration $(MEDIA_WINDOW) -join-rate $(JOIN_RATE) -out $(LOADTEST_OUT) $(LOADTEST_FLAGS) && \
 		timeout 20m ./$(BIN) loadtest -scenario meetings-20x8 -points $(MEETING_POINTS) -rooms $(MEETING_ROOMS) -duration $(MEDIA_WINDOW) -join-rate $(JOIN_RATE) -out $(LOADTEST_OUT) $(LOADTEST_FLAGS)'

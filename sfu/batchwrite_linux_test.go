@@ -135,9 +135,10 @@ func TestRoundWriterFlushesByItself(t *testing.T) {
 // "shared" is this server's path: one history per layer, the round writer flushed at the end
 // of each frame; "legacy" the previous one: Pion's NACK responder copying every packet per
 // slot, Pion's batching connection and its flusher goroutine. cpu-ns/forwarded is the whole
-// process's CPU time (every goroutine, the system calls included) per packet forwarded.
+// process's CPU time (every goroutine, the system calls included) per packet forwarded. The
+// paths take turns, A B A B, so that a change in the machine's load falls on both.
 func BenchmarkForwardPath(b *testing.B) {
-	for _, path := range []string{"shared", "legacy"} {
+	for _, path := range []string{"shared", "legacy", "shared", "legacy"} {
 		b.Run(path, func(b *testing.B) { benchmarkForwardPath(b, path == "legacy") })
 	}
 }
