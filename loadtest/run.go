@@ -114,7 +114,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return nil, err
 	}
-	budget := time.Duration(float64(c.Points)/c.JoinRate*float64(time.Second)) + c.Warmup + c.Duration + 2*time.Minute
+	budget := time.Duration(float64(c.Points)/c.JoinRate*float64(time.Second)) + c.Warmup + c.Duration + 4*time.Minute
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	logf := func(format string, a ...any) {
