@@ -37,11 +37,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cpuprofile := fs.Bool("cpuprofile", false, "profile the server during the window and list its top 15 (needs the go command)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	serverLog := fs.String("server-log", "warn", "the server's log level (debug, info, warn, error), logged to <out>/<scenario>.server.log")
+	legacy := fs.Bool("legacy-forwarding", false, "run the server on its previous forwarding path (a NACK history per subscriber track, Pion's batching connection)")
+	noGSO := fs.Bool("no-gso", false, "batched writes without UDP GSO")
+	judge := fs.String("judge", "100%", "share of points that judge everything (delay, continuity, layers); the others only count what they receive, e.g. 10%")
+	compare := fs.Bool("compare", false, "run the scenario four times, new and legacy forwarding path in turn (A B A B), and print them side by side")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	c := Config{Scenario: *scenario, Points: *points, Rooms: *rooms, Duration: *duration, Warmup: *warmup, JoinRate: *joinRate,
-		Speakers: *speakers, Paged: *paged, Seed: *seed, Out: *out, CPUProfile: *cpuprofile, ConstrainedKbps: 300, ServerLog: *serverLog}
+		Speakers: *speakers, Paged: *paged, Seed: *seed, Out: *out, CPUProfile: *cpuprofile, ConstrainedKbps: 300, ServerLog: *serverLog,
+		Legacy: *legacy, NoGSO: *noGSO}
 	if !*quiet {
 		c.Progress = stderr
 	}
@@ -80,6 +85,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if c.OutageFor, err = time.ParseDuration(d); err != nil {
 			return fmt.Errorf("loadtest: -outage: %w", err)
 		}
+	}
+	if c.Judge, err = percent(*judge); err != nil {
+		return fmt.Errorf("loadtest: -judge: %w", err)
+	}
+	if *compare {
+		return Compare(ctx, c, stdout)
 	}
 	rep, err := Run(ctx, c)
 	if err != nil {

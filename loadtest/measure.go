@@ -102,6 +102,7 @@ type window struct {
 	base, p0, p1     procSample
 	views            map[string]sfu.PointStats
 	tester0, tester1 float64 // the load tester's own CPU seconds
+	load0, load1     float64 // the machine's 1-minute load average at the window's start and end
 }
 
 // percentiles of a sample (nearest rank).

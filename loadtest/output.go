@@ -55,7 +55,9 @@ func (r *Report) Markdown(w io.Writer) {
 	p("| slot switches (not on a key frame; largest gap) / pauses resumed | %d (%d; %d) / %d |\n", c.Switches, c.SwitchNotKey, c.SwitchMaxGap, c.Resumes)
 	p("| sequence jumps back / timestamps back / picture ID skips / back | %d / %d / %d / %d |\n", c.Discontinuities, c.TSBackwards, c.PicIDJumps, c.PicIDBackwards)
 	p("| freezes (waiting for a key frame) | %d, %.1f s in all |\n", c.Freezes, c.FrozenSeconds)
-	p("| load tester CPU in the window / its send lag p50 / p99 | %.1f s / %.1f / %.1f ms |\n\n", r.TesterCPUSeconds, r.TesterSendLagMs.P50, r.TesterSendLagMs.P99)
+	p("| load tester CPU in the window / its send lag p50 / p99 | %.1f s / %.1f / %.1f ms |\n", r.TesterCPUSeconds, r.TesterSendLagMs.P50, r.TesterSendLagMs.P99)
+	r.Forwarding.markdown(w, r.Joined)
+	p("\n")
 	if len(r.Groups) > 0 {
 		p("## Weak links\n\n| group | points | kbit/s p50 | video loss | audio loss | after RED | freezes (slot-seconds) | main screen layer at end |\n|---|---|---|---|---|---|---|---|\n")
 		for _, g := range r.Groups {

@@ -60,6 +60,7 @@ type Report struct {
 	// load tester itself was short of CPU and the delays above are partly its own.
 	TesterSendLagMs Pct `json:"tester_send_lag_ms"`
 
+	Forwarding
 	Groups      []Group     `json:"groups,omitempty"`
 	Weak        []WeakPoint `json:"weak,omitempty"`
 	ProfilePath string      `json:"profile_path,omitempty"`
@@ -180,7 +181,10 @@ func report(c *Config, members []*member, w window) *Report {
 	groups := map[string]*groupAcc{}
 	var last time.Time
 	var sentBy [5]int64
-	for _, m := range members {
+	for i, m := range members {
+		if m.c != nil && c.judges(i, m.point) {
+			r.Judges++
+		}
 		if m.c == nil {
 			if len(r.Failures) < 10 && m.err != nil {
 				r.Failures = append(r.Failures, m.identity+": "+m.err.Error())
@@ -268,6 +272,9 @@ func report(c *Config, members []*member, w window) *Report {
 	r.ServerRSSMiB, r.ServerPeakRSSMiB = float64(w.p1.rssKiB)/1024, float64(w.p1.hwmKiB)/1024
 	r.RSSPerPointKiB = float64(w.p1.rssKiB-w.base.rssKiB) / float64(max(1, r.Joined))
 	r.TesterCPUSeconds = w.tester1 - w.tester0
+	judges := r.Judges
+	r.Forwarding = forwarding(w, r.ForwardedPackets)
+	r.Judges = judges
 	for name, g := range groups {
 		r.Groups = append(r.Groups, g.group(name))
 	}

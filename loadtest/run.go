@@ -35,8 +35,16 @@ type Config struct {
 	Out             string // directory for the JSON and Markdown reports (and the profile)
 	CPUProfile      bool   // profile the server during the window
 	Server          ServerCommand
-	ServerLog       string    // the server's log level (default warn)
-	Progress        io.Writer // progress lines (nil: none)
+	ServerLog       string // the server's log level (default warn)
+	// Legacy runs the server on its previous forwarding path (sfu.Options.LegacyForwarding);
+	// NoGSO turns UDP GSO off on the new one.
+	Legacy, NoGSO bool
+	// Judge is the share of points that judge everything (delay, continuity, layers, RED); the
+	// others only count what they receive, with NACKs and receiver reports off (transport feedback
+	// stays on: the server estimates their links as for any point), so
+	// that many points cost the tester little CPU. 0 means every point judges.
+	Judge    float64
+	Progress io.Writer // progress lines (nil: none)
 
 	epoch time.Time
 }
@@ -75,6 +83,9 @@ func (c *Config) validate() error {
 	if c.Out == "" {
 		return errors.New("loadtest: -out is required")
 	}
+	if c.Judge < 0 || c.Judge > 1 {
+		return errors.New("loadtest: -judge must be 0..100%")
+	}
 	return nil
 }
 
@@ -103,7 +114,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return nil, err
 	}
-	budget := time.Duration(float64(c.Points)/c.JoinRate*float64(time.Second)) + c.Warmup + c.Duration + 2*time.Minute
+	budget := time.Duration(float64(c.Points)/c.JoinRate*float64(time.Second)) + c.Warmup + c.Duration + 4*time.Minute
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	logf := func(format string, a ...any) {
@@ -120,6 +131,12 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	var args []string
 	if c.ServerLog != "" {
 		args = append(args, "-log", c.ServerLog)
+	}
+	if c.Legacy {
+		args = append(args, "-legacy-forwarding")
+	}
+	if c.NoGSO {
+		args = append(args, "-no-gso")
 	}
 	srv, err := startServer(ctx, c.Server, logFile, args...)
 	if err != nil {
@@ -180,6 +197,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		return nil, err
 	}
 	me0, _ := readProc(os.Getpid())
+	load0 := loadAverage()
 	t0 := time.Now()
 	snapAll(members, 0)
 	shapeAll(ctx, members)
@@ -218,11 +236,12 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		return nil, err
 	}
 	me1, _ := readProc(os.Getpid())
+	load1 := loadAverage()
 	views, _ := srv.pointStats()
 	profWG.Wait()
 
 	rep := report(&c, members, window{t0: t0, t1: t1, c0: c0, c1: c1, base: base, p0: p0, p1: p1, views: views,
-		tester0: me0.cpu, tester1: me1.cpu})
+		tester0: me0.cpu, tester1: me1.cpu, load0: load0, load1: load1})
 	closeAll(members)
 	stopped = true
 	if err := srv.stop(); err != nil {
@@ -246,6 +265,16 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		}
 	}
 	return rep, writeReports(&c, rep)
+}
+
+// judges tells whether point i judges everything: all points without Judge, otherwise one in
+// round(1/Judge) of them, the first (the chair) and every point on a weak link.
+func (c *Config) judges(i int, p point) bool {
+	if c.Judge <= 0 || c.Judge >= 1 || p.shape != nil || c.Scenario == "weak-links" {
+		return true
+	}
+	every := max(1, int(1/c.Judge+0.5))
+	return i%every == 0
 }
 
 // maxOutage is the longest outage the scenario puts on a point.
@@ -289,6 +318,9 @@ func join(ctx context.Context, srv *server, plan []point, c Config, live *joined
 			continue
 		}
 		o := sfuclient.Options{LoopbackOnly: true, Layout: p.layout, Talk: p.talk, NACKHistory: 64, Seed: c.Seed + uint64(i)}
+		if !c.judges(i, p) {
+			o.CountOnly, o.NoNACK, o.NoReports = true, true, true
+		}
 		if p.publish {
 			o.Publish = []string{sfu.SourceMic, sfu.SourceCamera}
 		}

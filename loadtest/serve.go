@@ -39,6 +39,8 @@ func Serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	fs.SetOutput(stderr)
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	logLevel := fs.String("log", "warn", "log level: debug, info, warn, error")
+	legacy := fs.Bool("legacy-forwarding", false, "forward on the previous path: Pion's NACK responder per subscriber track and Pion's batching connection")
+	noGSO := fs.Bool("no-gso", false, "batched writes without UDP GSO")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,7 +82,7 @@ func Serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	if _, err := b.Subscribe(bus.AllMediaEvents, stats.event); err != nil {
 		return err
 	}
-	srv := sfu.New(sfu.Options{LoopbackOnly: true, TCPPort: -1, Logger: log}, signer, b)
+	srv := sfu.New(sfu.Options{LoopbackOnly: true, TCPPort: -1, Logger: log, LegacyForwarding: *legacy, NoGSO: *noGSO}, signer, b)
 	if err := srv.Start(); err != nil {
 		return err
 	}

@@ -34,11 +34,12 @@ type serverStats struct {
 type Counters struct {
 	PacketsIn  uint64 `json:"packets_in"`
 	PacketsOut uint64 `json:"packets_out"`
+	WriteCounters
 }
 
 // Counters reads the server's packet totals.
 func (s *Server) Counters() Counters {
-	return Counters{PacketsIn: s.stats.packetsIn.Load(), PacketsOut: s.stats.packetsOut.Load()}
+	return Counters{PacketsIn: s.stats.packetsIn.Load(), PacketsOut: s.stats.packetsOut.Load(), WriteCounters: s.writeCounters()}
 }
 
 func (r *room) run() {

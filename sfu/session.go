@@ -317,7 +317,8 @@ func (p *participant) track(pc *webrtc.PeerConnection, remote *webrtc.TrackRemot
 	if !audio {
 		q = ridLayer(remote.RID())
 	}
-	l := &layer{src: src, q: q, rid: remote.RID(), remote: remote, ssrc: uint32(remote.SSRC()), pc: pc}
+	l := &layer{src: src, q: q, rid: remote.RID(), remote: remote, ssrc: uint32(remote.SSRC()), pc: pc,
+		keepHistory: !audio && !p.room.s.opts.LegacyForwarding}
 	l.lastPacket.Store(time.Now().UnixNano())
 	for _, e := range recv.GetParameters().HeaderExtensions {
 		if e.URI == sdp.AudioLevelURI {
@@ -342,7 +343,7 @@ func (p *participant) track(pc *webrtc.PeerConnection, remote *webrtc.TrackRemot
 			}
 		}
 	}()
-	l.read(&p.room.s.stats)
+	l.read(&p.room.s.stats, p.room.s.out)
 	// The track ended: the publisher stopped sharing, renegotiated it away, or left.
 	src.mu.Lock()
 	if src.layers[q] == l {

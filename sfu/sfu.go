@@ -30,6 +30,7 @@ import (
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/transport/v5/udp"
 	"github.com/pion/webrtc/v4"
@@ -51,6 +52,14 @@ type Options struct {
 	LoopbackOnly bool
 	// NoBatchWrite sends each packet with its own system call instead of batching them (sendmmsg).
 	NoBatchWrite bool
+	// NoGSO keeps batched writes to one datagram a message (no UDP_SEGMENT); the server also
+	// gives GSO up by itself when the kernel refuses it.
+	NoGSO bool
+	// LegacyForwarding selects the forwarding path this server had before the shared packet
+	// history and round-batched writes (docs/PERFORMANCE.md compares them): Pion's NACK
+	// responder keeping a copy of every packet per subscriber track, and Pion's batching
+	// connection with its flusher goroutine. Kept to measure the two side by side until the new one has proven itself.
+	LegacyForwarding bool
 	// AllowedOrigins for the signaling WebSocket; empty allows the same host only.
 	AllowedOrigins []string
 	// ICEServers returns TURN servers with credentials for a participant (nil: none).
@@ -74,6 +83,7 @@ type Server struct {
 	udpMux ice.UDPMux
 	tcpMux *ice.TCPMuxDefault
 	tcpLn  net.Listener
+	out    *roundWriter // the media port's batched writes (nil: legacy path or unbatched)
 	sub    *nats.Subscription
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -171,27 +181,59 @@ func publishInterceptors() (*interceptor.Registry, error) {
 	return reg, nil
 }
 
-// nackHistory is how many packets each slot keeps for retransmission.
+// nackHistory is how many recent packets a slot remembers for NACKs: their transport-wide
+// numbers (and, on the legacy path, the packets themselves in Pion's responder).
 const nackHistory = 256
 
-// subscribeInterceptors serve the subscribers: a small NACK history per slot (a quarter of
-// Pion's default, over a second at the high layer) and sender reports. Transport-wide sequence
-// numbers and bandwidth estimation are the SFU's own (estimator.go): the slots stamp packets as
-// they write them.
-func subscribeInterceptors() (*interceptor.Registry, error) {
+// subscribeInterceptors serve the subscribers: the NACK guard and sender reports. NACKs are
+// answered by the slots from the layers' shared histories (history.go); on the legacy path
+// Pion's responder keeps a history per slot (a quarter of Pion's default, over a second at the
+// high layer). Transport-wide sequence numbers and bandwidth estimation are the SFU's own
+// (estimator.go): the slots stamp packets as they write them.
+func subscribeInterceptors(legacy bool) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
-	resp, err := nack.NewResponderInterceptor(nack.ResponderSize(nackHistory))
-	if err != nil {
-		return nil, err
-	}
 	sr, err := report.NewSenderInterceptor()
 	if err != nil {
 		return nil, err
 	}
-	reg.Add(nackGuardFactory{}) // before the responder: it sees the NACKs first
-	reg.Add(resp)
-	reg.Add(sr)
+	reg.Add(nackGuardFactory{}) // first: the responder and the slots see only what it lets through
+	if legacy {
+		resp, err := nack.NewResponderInterceptor(nack.ResponderSize(nackHistory))
+		if err != nil {
+			return nil, err
+		}
+		reg.Add(resp)
+		reg.Add(sr)
+	} else {
+		reg.Add(mainSSRCOnly{sr})
+	}
 	return reg, nil
+}
+
+// mainSSRCOnly keeps an interceptor's per-stream writer to the stream's own SSRC: the slots
+// send retransmissions through the same writer as RTX, which must not move the sender report's
+// RTP clock (Pion's responder wrote them below the sender reports for the same reason).
+type mainSSRCOnly struct{ interceptor.Factory }
+
+func (f mainSSRCOnly) NewInterceptor(id string) (interceptor.Interceptor, error) {
+	i, err := f.Factory.NewInterceptor(id)
+	if err != nil {
+		return nil, err
+	}
+	return mainSSRCInterceptor{i}, nil
+}
+
+type mainSSRCInterceptor struct{ interceptor.Interceptor }
+
+func (m mainSSRCInterceptor) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
+	inner := m.Interceptor.BindLocalStream(info, writer)
+	ssrc := info.SSRC
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		if h.SSRC != ssrc {
+			return writer.Write(h, payload, a)
+		}
+		return inner.Write(h, payload, a)
+	})
 }
 
 // Start opens the media ports and listens for room commands. It does not block.
@@ -200,7 +242,7 @@ func (s *Server) Start() error {
 	if err != nil {
 		return err
 	}
-	subReg, err := subscribeInterceptors()
+	subReg, err := subscribeInterceptors(s.opts.LegacyForwarding)
 	if err != nil {
 		return err
 	}
@@ -225,10 +267,15 @@ func (s *Server) Start() error {
 	}
 	_ = conn.SetReadBuffer(4 << 20)
 	_ = conn.SetWriteBuffer(4 << 20)
+	// Many small writes become one sendmmsg: forwarding to hundreds of points is mostly
+	// system calls otherwise.
 	var pc net.PacketConn = conn
-	if !s.opts.NoBatchWrite {
-		// Many small writes become one sendmmsg: forwarding to hundreds of points is mostly
-		// system calls otherwise.
+	if !s.opts.NoBatchWrite && !s.opts.LegacyForwarding {
+		if w, err := newRoundWriter(conn, !s.opts.NoGSO); err == nil {
+			s.out, pc = w, w
+		}
+	}
+	if !s.opts.NoBatchWrite && s.out == nil {
 		pc = udp.NewBatchConn(conn, 64, 500*time.Microsecond)
 	}
 	s.udpMux = ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: pc})

@@ -46,6 +46,9 @@ type slot struct {
 	pt           uint8
 	redPT        uint8 // RED's payload type when the subscriber accepts it (audio)
 	twccID       uint8 // the transport-wide sequence number's header extension ID (0: none)
+	rtxSSRC      uint32
+	rtxPT        uint8 // retransmissions go as RTX (RFC 4588) when the subscriber takes it
+	rtxSeq       uint16
 	twccBuf      [2]byte
 	red          redLevel
 	redCap       atomic.Int32 // the redundancy the subscriber's estimate can carry
@@ -73,6 +76,12 @@ type slot struct {
 	hdr        rtp.Header
 	buf        [1600]byte
 	redBuf     [1600]byte
+	// For NACKs answered from the layers' shared histories (video): the numbering of the last
+	// few streams written and the transport-wide number each written packet carried.
+	segs  [4]slotSeg
+	segAt int
+	sent  *[nackHistory]uint32 // outSeq<<16 | transport-wide number; allocated on first write
+	rtx   [histMTU + 2]byte
 
 	packets      atomic.Uint64
 	bytes        atomic.Uint64
@@ -121,8 +130,15 @@ func (s *slot) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, er
 			if !fb {
 				twccID = 0
 			}
+			var rtxPT uint8
+			for _, r := range ctx.CodecParameters() {
+				if strings.EqualFold(r.MimeType, webrtc.MimeTypeRTX) && r.SDPFmtpLine == "apt="+itoa(int(c.PayloadType)) {
+					rtxPT = uint8(r.PayloadType)
+				}
+			}
 			s.mu.Lock()
 			s.writer, s.ssrc, s.pt, s.redPT, s.twccID = ctx.WriteStream(), uint32(ctx.SSRC()), uint8(c.PayloadType), redPT, twccID
+			s.rtxSSRC, s.rtxPT = uint32(ctx.SSRCRetransmission()), rtxPT
 			s.mu.Unlock()
 			return c, nil
 		}
@@ -189,6 +205,8 @@ func (s *slot) forward(l *layer, p *packet, counters *serverStats) {
 		old := s.cur
 		s.cur, s.pending = l, nil
 		s.rebase(p)
+		s.segAt = (s.segAt + 1) % len(s.segs)
+		s.segs[s.segAt] = slotSeg{l: l, from: p.seq + s.seqOff, seqOff: s.seqOff, tsOff: s.tsOff, picOff: s.picOff, tl0Off: s.tl0Off}
 		if old != nil {
 			old.removeSlot(s)
 		}
@@ -213,22 +231,7 @@ func (s *slot) forward(l *layer, p *packet, counters *serverStats) {
 	}
 	outSeq := p.seq + s.seqOff
 	outTS := p.ts + s.tsOff
-	payload := p.payload
-	var pic uint16
-	var tl0 uint8
-	if p.isVP8 {
-		d := &p.vp8
-		pic = (d.picID + s.picOff) & d.picIDMask()
-		tl0 = d.tl0 + s.tl0Off
-		if (s.picOff != 0 && d.picIDAt >= 0) || (s.tl0Off != 0 && d.tl0At >= 0) {
-			n := copy(s.buf[:], payload)
-			payload = s.buf[:n]
-			d.writePicID(payload, pic)
-			if d.tl0At >= 0 {
-				payload[d.tl0At] = tl0
-			}
-		}
-	}
+	payload, pic, tl0 := rewriteVP8(p, s.picOff, s.tl0Off, s.buf[:])
 	pt := s.pt
 	if s.audio && s.redPT != 0 {
 		if d := int(min(s.red.distance.Load(), s.redCap.Load())); d > 0 {
@@ -253,7 +256,13 @@ func (s *slot) forward(l *layer, p *packet, counters *serverStats) {
 	}
 	ext := s.hdr.Extensions[:0]
 	s.hdr = rtp.Header{Version: 2, Marker: marker, PayloadType: pt, SequenceNumber: outSeq, Timestamp: outTS, SSRC: s.ssrc, Extensions: ext}
-	s.stamp(&s.hdr, len(payload), p.arrival)
+	tw, stamped := s.stamp(&s.hdr, len(payload), p.arrival)
+	if stamped && !s.audio && l.keepHistory {
+		if s.sent == nil {
+			s.sent = new([nackHistory]uint32)
+		}
+		s.sent[outSeq%nackHistory] = uint32(outSeq)<<16 | uint32(tw)
+	}
 	if _, err := s.writer.WriteRTP(&s.hdr, payload); err == nil {
 		s.packets.Add(1)
 		s.bytes.Add(uint64(len(payload) + 12))
@@ -261,15 +270,38 @@ func (s *slot) forward(l *layer, p *packet, counters *serverStats) {
 	}
 }
 
+// rewriteVP8 gives a VP8 payload the picture ID and TL0PICIDX of the slot's numbering (the
+// offsets of the stream it belongs to), in dst when they change; other payloads are returned
+// as they are.
+func rewriteVP8(p *packet, picOff uint16, tl0Off uint8, dst []byte) (payload []byte, pic uint16, tl0 uint8) {
+	payload = p.payload
+	if !p.isVP8 {
+		return payload, 0, 0
+	}
+	d := &p.vp8
+	pic = (d.picID + picOff) & d.picIDMask()
+	tl0 = d.tl0 + tl0Off
+	if (picOff != 0 && d.picIDAt >= 0) || (tl0Off != 0 && d.tl0At >= 0) {
+		n := copy(dst, payload)
+		payload = dst[:n]
+		d.writePicID(payload, pic)
+		if d.tl0At >= 0 {
+			payload[d.tl0At] = tl0
+		}
+	}
+	return payload, pic, tl0
+}
+
 // stamp gives a packet its transport-wide sequence number and notes it for the subscriber's
 // bandwidth estimator (s.mu held).
-func (s *slot) stamp(h *rtp.Header, size int, now int64) {
+func (s *slot) stamp(h *rtp.Header, size int, now int64) (uint16, bool) {
 	if s.twccID == 0 || s.sub == nil || s.sub.budget == nil {
-		return
+		return 0, false
 	}
 	seq := s.sub.budget.est.sent(size+12+8, now)
 	s.twccBuf[0], s.twccBuf[1] = byte(seq>>8), byte(seq)
 	_ = h.SetExtension(s.twccID, s.twccBuf[:])
+	return seq, true
 }
 
 // rebase sets the offsets so that p, the first packet of a new stream, follows the last packet
@@ -350,6 +382,7 @@ func (s *slot) detach() {
 		}
 	}
 	s.cur, s.pending, s.src = nil, nil, nil
+	s.segs = [len(s.segs)]slotSeg{} // let go of the layers' histories
 }
 
 // carried is the layer the slot forwards now, or waits for.
@@ -359,8 +392,8 @@ func (s *slot) carried() (cur, pending *layer) {
 	return s.cur, s.pending
 }
 
-// readRTCP drains the subscriber's RTCP for this slot: Pion's interceptors answer NACKs on the
-// way; key frame requests go to the publisher; receiver reports give loss and round-trip time.
+// readRTCP drains the subscriber's RTCP for this slot: NACKs are answered from the layers'
+// shared histories (or by Pion's responder on the legacy path); key frame requests go to the publisher; receiver reports give loss and round-trip time.
 func (s *slot) readRTCP(sender *webrtc.RTPSender) {
 	buf := make([]byte, 1500)
 	for {
@@ -381,6 +414,14 @@ func (s *slot) readRTCP(sender *webrtc.RTPSender) {
 			case *rtcp.ReceiverReport:
 				for _, r := range pk.Reports {
 					s.report(r)
+				}
+			case *rtcp.TransportLayerNack:
+				// Already limited by the NACK guard; on the legacy path Pion's responder answers.
+				for _, pair := range pk.Nacks {
+					pair.Range(func(seq uint16) bool {
+						s.resend(pk.MediaSSRC, seq)
+						return true
+					})
 				}
 			case *rtcp.TransportLayerCC:
 				if b := s.sub.budget; b != nil {

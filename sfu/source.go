@@ -80,6 +80,10 @@ type layer struct {
 	pc     *webrtc.PeerConnection
 	// audioLevelID is the negotiated ID of the audio-level extension (0: none).
 	audioLevelID uint8
+	// keepHistory: this layer's packets are kept once, in hist, to answer the NACKs of every
+	// slot that forwards it (video on the shared-history forwarding path).
+	keepHistory bool
+	hist        atomic.Pointer[layerHistory] // allocated when the layer first has a slot
 
 	listMu sync.Mutex
 	subs   atomic.Pointer[[]*slot] // copy on write; read without locks for every packet
@@ -218,8 +222,10 @@ func (s *source) allLayers() []*layer {
 	return ls
 }
 
-// read forwards one layer's packets until the publisher's track ends.
-func (l *layer) read(counters *serverStats) {
+// read forwards one layer's packets until the publisher's track ends. A round ends with the
+// last packet of a video frame, or with each audio packet: then out sends what the round
+// queued for every subscriber (the frame's packets for one subscriber as one GSO message).
+func (l *layer) read(counters *serverStats, out *roundWriter) {
 	buf := make([]byte, 1600)
 	var h rtp.Header
 	var lastSeq uint16
@@ -278,11 +284,15 @@ func (l *layer) read(counters *serverStats) {
 			p.vp8, p.isVP8 = parseVP8(p.payload)
 		}
 		subs := l.subs.Load()
-		if subs == nil {
+		if subs == nil || len(*subs) == 0 {
 			continue
 		}
+		l.keep(&p)
 		for _, s := range *subs {
 			s.forward(l, &p, counters)
+		}
+		if p.marker || src.audio {
+			out.Flush()
 		}
 	}
 }

@@ -51,6 +51,9 @@ type RTCConfig struct {
 	PublicIP string // announced instead of local addresses behind 1:1 NAT
 	// Loopback keeps media on 127.0.0.1 only: a single-machine trial, and the browser tests.
 	Loopback bool
+	// LegacyForwarding puts the media server back on its previous forwarding path (a NACK
+	// history per subscriber track, Pion's batching connection) while the new one proves itself.
+	LegacyForwarding bool
 }
 
 // TURNConfig is the embedded TURN server, for meeting points whose networks block UDP or allow
@@ -108,6 +111,7 @@ var envVars = []struct{ name, help string }{
 	{"PHONGHOP_RTC_TCP_PORT", "TCP port for media when UDP is blocked (default 7881, 0 = off)"},
 	{"PHONGHOP_RTC_PUBLIC_IP", "public IP announced for media behind 1:1 NAT"},
 	{"PHONGHOP_RTC_LOOPBACK", "true keeps media on 127.0.0.1 (browser and media on this machine only)"},
+	{"PHONGHOP_RTC_LEGACY_FORWARDING", "true forwards media on the previous path (a NACK history per subscriber track), for comparison"},
 	{"PHONGHOP_TURN_UDP_PORT", "TURN relay port over UDP for restrictive networks (default 3478, 0 = off)"},
 	{"PHONGHOP_TURN_TCP_PORT", "TURN relay port over TCP for networks that allow only TCP (default 3478, 0 = off)"},
 	{"PHONGHOP_TURN_RELAY_PORTS", "UDP ports relays use, min-max (default 49160-49659)"},
@@ -159,6 +163,8 @@ func (c *Config) fromEnv(environ []string) error {
 			c.RTC.PublicIP = v
 		case "PHONGHOP_RTC_LOOPBACK":
 			c.RTC.Loopback, err = strconv.ParseBool(v)
+		case "PHONGHOP_RTC_LEGACY_FORWARDING":
+			c.RTC.LegacyForwarding, err = strconv.ParseBool(v)
 		case "PHONGHOP_TURN_UDP_PORT":
 			c.TURN.UDPPort, err = strconv.Atoi(v)
 		case "PHONGHOP_TURN_TCP_PORT":

@@ -140,7 +140,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 		tcpPort = -1 // off
 	}
 	s.SFU = sfu.New(sfu.Options{UDPPort: cfg.RTC.UDPPort, TCPPort: tcpPort, PublicIP: cfg.RTC.PublicIP, LoopbackOnly: cfg.RTC.Loopback, Logger: s.Log,
-		RecordDir: cfg.RecordingDir,
+		RecordDir: cfg.RecordingDir, LegacyForwarding: cfg.RTC.LegacyForwarding,
 		ICEServers: func(identity string) []sfu.ICEServer {
 			if s.TURN == nil {
 				return nil

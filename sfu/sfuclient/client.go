@@ -44,6 +44,10 @@ type Options struct {
 	NoNACK, NoReports, NoTWCC bool
 	// NoRED refuses redundant audio (RFC 2198) on the subscribe connection.
 	NoRED bool
+	// CountOnly makes a point that only counts what it receives: packets, bytes, arrival and
+	// sequence gaps per slot, without reading payloads (no forwarding delay, continuity or
+	// layers), so that a load test can run many points on little CPU.
+	CountOnly bool
 	// NACKHistory is how many sent packets per layer the publisher keeps to answer NACKs
 	// (a power of two; default 256; negative: none).
 	NACKHistory int

@@ -238,15 +238,13 @@ type observed struct {
 	wantKey bool
 }
 
-// observe takes one received packet.
-func (st *SlotStats) observe(now time.Time, seq uint16, ts uint32, payload []byte, size int, video bool) (o observed) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
+// sequence counts one packet by its sequence number (st.mu held): gaps, late arrivals and
+// duplicates. dup is true when the packet adds nothing (a duplicate or a jump backwards).
+func (st *SlotStats) sequence(now time.Time, seq uint16, size int, video bool) (inOrder, dup bool) {
 	s := &st.snap
 	s.Packets++
 	s.Bytes += int64(size)
 	s.LastAt = now
-	inOrder := false
 	if !st.started {
 		st.started = true
 		st.highest, st.base = int64(seq)+1<<32, int64(seq)+1<<32
@@ -282,12 +280,12 @@ func (st *SlotStats) observe(now time.Time, seq uint16, ts uint32, payload []byt
 			inOrder = true
 		case d == 0:
 			s.Duplicates++
-			return o
+			return false, true
 		case -d < seqWindow:
 			w, m := st.bit(st.highest + d)
 			if st.seen[w]&m != 0 {
 				s.Duplicates++
-				return o
+				return false, true
 			}
 			st.seen[w] |= m
 			s.Late++
@@ -296,10 +294,30 @@ func (st *SlotStats) observe(now time.Time, seq uint16, ts uint32, payload []byt
 			}
 		default:
 			s.Discontinuities++
-			return o
+			return false, true
 		}
 	}
 	s.Expected = st.highest - st.base + 1
+	return inOrder, false
+}
+
+// count takes one packet of a point that only counts what it receives (Options.CountOnly):
+// packets, bytes and sequence gaps, nothing from the payload.
+func (st *SlotStats) count(now time.Time, seq uint16, size int) {
+	st.mu.Lock()
+	_, _ = st.sequence(now, seq, size, false)
+	st.mu.Unlock()
+}
+
+// observe takes one received packet.
+func (st *SlotStats) observe(now time.Time, seq uint16, ts uint32, payload []byte, size int, video bool) (o observed) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s := &st.snap
+	inOrder, dup := st.sequence(now, seq, size, video)
+	if dup {
+		return o
+	}
 	if len(payload) == 0 {
 		s.Padding++
 		o.wantKey = st.keyCheck(now, video)

@@ -142,6 +142,10 @@ func (s *subscriber) read(t *webrtc.TrackRemote, slot *SlotStats, video bool, re
 		if !video {
 			st.AudioPackets.Add(1)
 		}
+		if s.c.opts.CountOnly {
+			slot.count(now, seq, n)
+			continue
+		}
 		var red redPacket
 		if int(buf[1]&0x7f) == redPT {
 			if red, ok = parseRED(payload); !ok {
