@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { screenshot } from '../lib/artifacts.js';
-import { launch } from '../lib/browser.js';
+import { launch, signedIn } from '../lib/browser.js';
 import { startServer } from '../lib/server.js';
 import { startProvider } from '../lib/testop.js';
 
@@ -78,5 +78,20 @@ describe('province sign-in', () => {
     assert.match(msg, /Phiên đăng nhập qua cổng của tỉnh không hợp lệ hoặc đã hết hạn/);
     const session = await p.evaluate(() => fetch('/api/auth/session').then((r) => r.status));
     assert.equal(session, 401);
+  });
+
+  test('the admin users screen tells the province account from local ones', async () => {
+    const admin = await signedIn(server.url, 'admin');
+    try {
+      const p = admin.page;
+      await p.goto(`${server.url}/admin/users`);
+      const row = p.getByRole('row').filter({ hasText: 'Lê Thị Hòa' });
+      assert.equal((await row.getByTestId('user-account').textContent()).trim(), 'Tài khoản tỉnh · tinh');
+      const adminRow = p.getByRole('row').filter({ has: p.getByText('admin', { exact: true }) });
+      assert.equal((await adminRow.getByTestId('user-account').textContent()).trim(), 'Mật khẩu riêng');
+      await screenshot(p, 'sso-admin-users');
+    } finally {
+      await admin.close();
+    }
   });
 });
