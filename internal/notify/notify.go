@@ -21,6 +21,7 @@ package notify
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -243,38 +244,57 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *store.Tx, n Notification) erro
 	if err != nil {
 		return err
 	}
-	var cal string
-	if n.Calendar != nil && o.HasChannel(Email) {
-		if cal, err = o.calendarFor(ctx, tx, n.Calendar, ids, people); err != nil {
-			return err
-		}
-	}
 	now := tx.Now()
+	var mailed []int64 // e-mail rows this call added (not those of an earlier enqueue of the change)
 	for _, id := range ids {
 		p := people[id]
 		for _, ch := range o.order {
 			if len(n.Channels) > 0 && !slices.Contains(n.Channels, ch) {
 				continue
 			}
-			address, calendar := "", ""
+			address := ""
 			switch ch {
 			case Email:
 				if !p.EmailOn || p.Email == "" {
 					continue
 				}
-				address, calendar = p.Email, cal
+				address = p.Email
 			case InApp:
 				if !p.InAppOn {
 					continue
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (dedup_key, user_id, channel, kind, meeting_id, subject, body, link,
-				address, calendar, message_id, status, attempts, next_at, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
-				ON CONFLICT (dedup_key, user_id, channel) DO NOTHING`,
-				n.DedupKey, id, ch, n.Kind, nullID(n.MeetingID), n.Subject, n.Body, n.Link, address, calendar,
-				o.messageID(), now, now); err != nil {
+			var rowID int64
+			err := tx.QueryRowContext(ctx, `INSERT INTO notifications (dedup_key, user_id, channel, kind, meeting_id, subject, body, link,
+				address, message_id, status, attempts, next_at, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+				ON CONFLICT (dedup_key, user_id, channel) DO NOTHING RETURNING id`,
+				n.DedupKey, id, ch, n.Kind, nullID(n.MeetingID), n.Subject, n.Body, n.Link, address,
+				o.messageID(), now, now).Scan(&rowID)
+			switch {
+			case errors.Is(err, sql.ErrNoRows): // already enqueued for this change
+			case err != nil:
 				return fmt.Errorf("notify: enqueue %s for user %d: %w", n.Kind, id, err)
+			case ch == Email:
+				mailed = append(mailed, rowID)
+			}
+		}
+	}
+	// The calendar object takes the event's next SEQUENCE only when mail for this change is
+	// really added, so enqueueing a change twice does not skip a number.
+	if n.Calendar != nil && len(mailed) > 0 {
+		cal, err := o.calendarFor(ctx, tx, n.Calendar, ids, people)
+		if err != nil {
+			return err
+		}
+		for start := 0; start < len(mailed); start += 500 {
+			part := mailed[start:min(start+500, len(mailed))]
+			args := []any{cal}
+			for _, id := range part {
+				args = append(args, id)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE notifications SET calendar = ? WHERE id IN (`+placeholders(len(part))+`)`, args...); err != nil {
+				return fmt.Errorf("notify: calendar: %w", err)
 			}
 		}
 	}
