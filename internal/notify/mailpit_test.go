@@ -99,7 +99,9 @@ func (m *mailpit) Stop() {
 	m.cmd = nil
 }
 
-func (m *mailpit) api(path string) string { return fmt.Sprintf("http://127.0.0.1:%d%s", m.httpPort, path) }
+func (m *mailpit) api(path string) string {
+	return fmt.Sprintf("http://127.0.0.1:%d%s", m.httpPort, path)
+}
 
 type mailSummary struct {
 	ID        string `json:"ID"`

@@ -202,7 +202,7 @@ func TestInvitationUpdateCancelByMail(t *testing.T) {
 		o := newOutbox(t, db, mp, 3)
 		lan := person(t, db, "lan", "Nguyễn Thị Lan", "lan@sotc.thanhhoa.gov.vn")
 		hung := person(t, db, "hung", "Trần Văn Hùng", "hung@sotc.thanhhoa.gov.vn")
-		none := person(t, db, "minh", "Lê Minh", "") // no address: bell only
+		none := person(t, db, "minh", "Lê Minh", "")            // no address: bell only
 		start := time.Date(2026, 12, 10, 1, 30, 0, 0, time.UTC) // 08:30 in Hà Nội
 		n := notify.Notification{Kind: notify.KindInvitation, Recipients: []int64{lan, hung, none, lan}, MeetingID: 7,
 			Subject: "Giấy mời: Họp giao ban tháng 12", Body: "Kính mời đồng chí dự họp.\n\nThời gian: 08:30 ngày 10/12/2026.",
