@@ -1,0 +1,103 @@
+package rooms
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/phonghop/phonghop/internal/notify"
+	"github.com/phonghop/phonghop/internal/store"
+)
+
+// SendReminders reminds, for each offset before a scheduled meeting's start (a day, an hour),
+// the invitees who have not answered yet. A reminder is due once its moment has passed and the
+// meeting has not started; it is not sent to someone invited after that moment (the invitation
+// itself just told them). Each person gets at most one reminder per meeting and offset, even
+// when several nodes run this at once: the outbox's key is the meeting and the offset.
+func (s *Service) SendReminders(ctx context.Context, offsets []time.Duration) (int, error) {
+	if s.notify == nil || len(offsets) == 0 {
+		return 0, nil
+	}
+	now := s.db.Now()
+	sent := 0
+	for _, off := range offsets {
+		if off <= 0 {
+			continue
+		}
+		var ids []int64
+		rows, err := s.db.Reader().QueryContext(ctx, `SELECT id FROM meetings WHERE status = 'scheduled' AND starts_at > ? AND starts_at <= ?
+			ORDER BY starts_at LIMIT 500`, now, now.Add(off))
+		if err != nil {
+			return sent, fmt.Errorf("rooms: meetings to remind: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return sent, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			err := s.db.InTx(ctx, func(tx *store.Tx) error {
+				m, err := loadMeeting(ctx, tx, id, "")
+				if err != nil || m.Status != Scheduled {
+					return err
+				}
+				users, err := invitedUsers(ctx, tx, id, ` AND response = 'pending' AND role <> 'secretary' AND invited_at < ?`, m.StartsAt.Add(-off))
+				if err != nil || len(users) == 0 {
+					return err
+				}
+				sent++
+				return s.notify.Enqueue(ctx, tx, notify.Notification{Kind: notify.KindReminder, Recipients: users, MeetingID: id,
+					Subject: "Nhắc lịch họp (" + offsetText(off) + " nữa): " + m.Title,
+					Body:    "Đồng chí chưa xác nhận tham dự cuộc họp sau.\n\n" + meetingDetails(m) + "\n\nĐề nghị đồng chí xác nhận tham dự hoặc báo vắng trên phonghop.",
+					Link:    meetingLink(id), DedupKey: fmt.Sprintf("meeting:%d:remind:%s", id, off)})
+			})
+			if err != nil {
+				return sent, err
+			}
+		}
+	}
+	return sent, nil
+}
+
+// offsetText says an offset in Vietnamese: "1 ngày", "2 giờ", "30 phút", "1 giờ 30 phút".
+func offsetText(d time.Duration) string {
+	var parts []string
+	if days := int(d / (24 * time.Hour)); days > 0 {
+		parts, d = append(parts, fmt.Sprintf("%d ngày", days)), d%(24*time.Hour)
+	}
+	if h := int(d / time.Hour); h > 0 {
+		parts, d = append(parts, fmt.Sprintf("%d giờ", h)), d%time.Hour
+	}
+	if m := int(d / time.Minute); m > 0 {
+		parts = append(parts, fmt.Sprintf("%d phút", m))
+	}
+	if len(parts) == 0 {
+		return "ít phút"
+	}
+	return strings.Join(parts, " ")
+}
+
+// RunReminders calls SendReminders every interval until ctx ends.
+func (s *Service) RunReminders(ctx context.Context, offsets []time.Duration, every time.Duration, log *slog.Logger) {
+	if s.notify == nil || len(offsets) == 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.SendReminders(ctx, offsets); err != nil && ctx.Err() == nil {
+			log.Warn("meeting reminders", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
