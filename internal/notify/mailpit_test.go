@@ -28,7 +28,9 @@ type mailpit struct {
 func mailpitBinary(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("MAILPIT_BIN"); p != "" {
-		return p
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
 	}
 	if p, err := exec.LookPath("mailpit"); err == nil {
 		return p
