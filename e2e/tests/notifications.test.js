@@ -29,7 +29,7 @@ async function startMailpit(bin) {
   const httpPort = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'phonghop-e2e-mail-'));
   const proc = spawn(bin, ['--smtp', `127.0.0.1:${smtpPort}`, '--listen', `127.0.0.1:${httpPort}`, '--database', join(dir, 'mail.db'),
-    '--quiet', '--disable-version-check', '--smtp-auth-accept-any', '--smtp-auth-allow-insecure', '--smtp-disable-rdns'], { stdio: 'ignore' });
+    '--quiet', '--disable-version-check', '--smtp-disable-rdns'], { stdio: 'ignore' });
   const api = `http://127.0.0.1:${httpPort}`;
   for (let i = 0; i < 200; i++) {
     try {

@@ -58,7 +58,7 @@ func startMailpit(t *testing.T, extra ...string) *mailpit {
 	m := &mailpit{t: t, bin: mailpitBinary(t), SMTPPort: freePort(t), httpPort: freePort(t)}
 	m.args = append([]string{"--smtp", "127.0.0.1:" + strconv.Itoa(m.SMTPPort), "--listen", "127.0.0.1:" + strconv.Itoa(m.httpPort),
 		"--database", filepath.Join(t.TempDir(), "mailpit.db"), "--quiet", "--disable-version-check",
-		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--smtp-disable-rdns"}, extra...)
+		"--smtp-disable-rdns"}, extra...)
 	m.Start()
 	t.Cleanup(m.Stop)
 	return m
