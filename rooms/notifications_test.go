@@ -97,6 +97,28 @@ func TestMeetingChangesNotifyInvitees(t *testing.T) {
 		if k[notify.KindReminder][f.delegates[0].ID] != 0 || k[notify.KindReminder][f.secretary.ID] != 0 || k[notify.KindReminder][f.chair.ID] != 1 || k[notify.KindReminder][f.delegates[1].ID] != 1 {
 			t.Errorf("reminders: %v (the one who answered is not reminded, the others once)", k[notify.KindReminder])
 		}
+		// A document for everyone: the delegate who accepted but has not opened it is reminded at
+		// the next offset; after opening it, no more.
+		var docID int64
+		if err := db.QueryRowContext(ctx, `INSERT INTO documents (meeting_id, title, kind, access, created_by, created_at) VALUES (?, 'Dự thảo kế hoạch', 'draft', 'all', ?, ?)
+			RETURNING id`, m.ID, f.secretary.ID, time.Now().UTC()).Scan(&docID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.SendReminders(ctx, []time.Duration{30 * time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		if k = kinds(t, db, m.ID); k[notify.KindReminder][f.delegates[0].ID] != 1 || k[notify.KindReminder][f.chair.ID] != 2 {
+			t.Errorf("reminders after a document: %v", k[notify.KindReminder])
+		}
+		if err := notify.RecordOpened(ctx, db, m.ID, docID, f.delegates[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.SendReminders(ctx, []time.Duration{36 * time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		if k = kinds(t, db, m.ID); k[notify.KindReminder][f.delegates[0].ID] != 1 || k[notify.KindReminder][f.chair.ID] != 3 {
+			t.Errorf("reminders after reading: %v", k[notify.KindReminder])
+		}
 
 		// A new time: everyone is told, and the change itself is committed.
 		in := rooms.MeetingInput{OrganizationID: f.org.ID, Title: m.Title, Kind: m.Kind, Place: "Hội trường tầng 5", StartsAt: start.Add(time.Hour),

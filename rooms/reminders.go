@@ -12,7 +12,9 @@ import (
 )
 
 // SendReminders reminds, for each offset before a scheduled meeting's start (a day, an hour),
-// the invitees who have not answered yet. A reminder is due once its moment has passed and the
+// the invitees who have not answered yet, and those who accepted but have not opened every
+// document meant for all invitees. It returns how many people it considered (a reminder already
+// sent for that offset is not sent again, but still counted). A reminder is due once its moment has passed and the
 // meeting has not started; it is not sent to someone invited after that moment (the invitation
 // itself just told them). Each person gets at most one reminder per meeting and offset, even
 // when several nodes run this at once: the outbox's key is the meeting and the offset.
@@ -47,15 +49,35 @@ func (s *Service) SendReminders(ctx context.Context, offsets []time.Duration) (i
 				if err != nil || m.Status != Scheduled {
 					return err
 				}
-				users, err := invitedUsers(ctx, tx, id, ` AND response = 'pending' AND role <> 'secretary' AND invited_at < ?`, m.StartsAt.Add(-off))
-				if err != nil || len(users) == 0 {
+				before := m.StartsAt.Add(-off)
+				unanswered, err := invitedUsers(ctx, tx, id, ` AND response = 'pending' AND role <> 'secretary' AND invited_at < ?`, before)
+				if err != nil {
 					return err
 				}
-				sent++
-				return s.notify.Enqueue(ctx, tx, notify.Notification{Kind: notify.KindReminder, Recipients: users, MeetingID: id,
-					Subject: "Nhắc lịch họp (" + offsetText(off) + " nữa): " + m.Title,
-					Body:    "Đồng chí chưa xác nhận tham dự cuộc họp sau.\n\n" + meetingDetails(m) + "\n\nĐề nghị đồng chí xác nhận tham dự hoặc báo vắng trên phonghop.",
-					Link:    meetingLink(id), DedupKey: fmt.Sprintf("meeting:%d:remind:%s", id, off)})
+				// Those who accepted but have not opened every document all invitees may read.
+				unread, err := invitedUsers(ctx, tx, id, ` AND response = 'accepted' AND role <> 'secretary' AND invited_at < ?
+					AND EXISTS (SELECT 1 FROM documents d WHERE d.meeting_id = meeting_participants.meeting_id AND d.access = 'all'
+						AND NOT EXISTS (SELECT 1 FROM notify_document_opens o WHERE o.document_id = d.id AND o.user_id = meeting_participants.user_id))`, before)
+				if err != nil {
+					return err
+				}
+				key := fmt.Sprintf("meeting:%d:remind:%s", id, off)
+				subject := "Nhắc lịch họp (" + offsetText(off) + " nữa): " + m.Title
+				for _, g := range []struct {
+					users []int64
+					why   string
+				}{{unanswered, "Đồng chí chưa xác nhận tham dự cuộc họp sau.\n\n" + meetingDetails(m) + "\n\nĐề nghị đồng chí xác nhận tham dự hoặc báo vắng trên phonghop."},
+					{unread, "Cuộc họp sau có tài liệu đồng chí chưa mở.\n\n" + meetingDetails(m) + "\n\nĐề nghị đồng chí nghiên cứu tài liệu trước cuộc họp trên phonghop."}} {
+					if len(g.users) == 0 {
+						continue
+					}
+					sent += len(g.users)
+					if err := s.notify.Enqueue(ctx, tx, notify.Notification{Kind: notify.KindReminder, Recipients: g.users, MeetingID: id,
+						Subject: subject, Body: g.why, Link: meetingLink(id), DedupKey: key}); err != nil {
+						return err
+					}
+				}
+				return nil
 			})
 			if err != nil {
 				return sent, err

@@ -44,6 +44,17 @@ func (s *Server) notificationRoutes() {
 	}
 }
 
+// noteDocumentOpened records that an invitee opened a document, for the reminders (which go to
+// those who have not read the documents). A failure only loses that note, so it is logged.
+func (s *Server) noteDocumentOpened(ctx context.Context, mem rooms.Member, docID int64) {
+	if mem.ParticipantID == 0 || s.d.Notify == nil {
+		return
+	}
+	if err := notify.RecordOpened(ctx, s.d.DB, mem.MeetingID, docID, mem.UserID); err != nil {
+		s.d.Log.Warn("note document opened", "meeting", mem.MeetingID, "document", docID, "err", err)
+	}
+}
+
 type inbox struct {
 	Items  []notify.Item `json:"items"`
 	Unread int           `json:"unread"`

@@ -166,3 +166,17 @@ func Deliveries(ctx context.Context, q store.Querier, meetingID int64) ([]Delive
 	}
 	return out, rows.Err()
 }
+
+// RecordOpened notes the first time a person opens a document of a meeting. A viewer reads a
+// file in many range requests, so it reads first and writes only the first time.
+func RecordOpened(ctx context.Context, db *store.DB, meetingID, docID, userID int64) error {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notify_document_opens WHERE document_id = ? AND user_id = ?`, docID, userID).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	return db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO notify_document_opens (document_id, user_id, meeting_id, first_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (document_id, user_id) DO NOTHING`, docID, userID, meetingID, tx.Now())
+		return err
+	})
+}
