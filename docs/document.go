@@ -141,6 +141,10 @@ type Service struct {
 	events  *events.Log
 	blobs   BlobStore
 	MaxSize int64
+	// OnAdded, when set, runs inside the transaction that adds a document, with the audience
+	// that may read it: the meeting service notifies those invitees through it (docs sits below
+	// rooms and cannot call it). An error fails the upload.
+	OnAdded func(ctx context.Context, tx *store.Tx, meetingID, docID int64, title string, aud events.Audience) error
 }
 
 // New returns the documents service; maxSize bounds uploads (bytes).
@@ -225,6 +229,11 @@ func (s *Service) Upload(ctx context.Context, v Viewer, meetingID int64, meta Me
 		}
 		if doc, err = load(ctx, tx, meetingID, id); err != nil {
 			return err
+		}
+		if s.OnAdded != nil {
+			if err := s.OnAdded(ctx, tx, meetingID, id, doc.Title, doc.audience()); err != nil {
+				return err
+			}
 		}
 		_, err = s.events.Append(ctx, tx, meetingID, "document.added", doc.audience(), map[string]any{"document_id": id, "title": doc.Title})
 		return err

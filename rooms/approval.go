@@ -125,6 +125,9 @@ func (s *Service) RequestApproval(ctx context.Context, m Member, req ApprovalReq
 		if a, err = loadApproval(ctx, tx, m.MeetingID, id, ""); err != nil {
 			return err
 		}
+		if err := s.notifyApproval(ctx, tx, a); err != nil {
+			return err
+		}
 		_, err = s.events.Append(ctx, tx, m.MeetingID, "approval.requested", voteAudience, a)
 		return err
 	})

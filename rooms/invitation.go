@@ -97,6 +97,9 @@ func (s *Service) Invite(ctx context.Context, mem Member, list []Invitee) ([]Par
 			}
 			out = append(out, p)
 		}
+		if err := s.notifyNewInvitees(ctx, tx, m, out); err != nil {
+			return err
+		}
 		_, err = s.events.Append(ctx, tx, mem.MeetingID, EventParticipants, events.Audience{}, map[string]any{"added": out})
 		return err
 	})

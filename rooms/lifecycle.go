@@ -97,6 +97,11 @@ func (s *Service) Update(ctx context.Context, mem Member, in MeetingInput) (Meet
 		if m, err = loadMeeting(ctx, tx, mem.MeetingID, ""); err != nil {
 			return err
 		}
+		if rescheduled && cur.Status != Draft {
+			if err := s.notifyRescheduled(ctx, tx, m); err != nil {
+				return err
+			}
+		}
 		_, err = s.events.Append(ctx, tx, mem.MeetingID, EventMeetingUpdated, events.Audience{},
 			map[string]any{"meeting": m, "rescheduled": rescheduled && cur.Status != Draft})
 		return err
@@ -181,6 +186,9 @@ func (s *Service) Transition(ctx context.Context, mem Member, action string) (Me
 			}
 		}
 		if m, err = loadMeeting(ctx, tx, mem.MeetingID, ""); err != nil {
+			return err
+		}
+		if err := s.notifyStatus(ctx, tx, m, cur.Status); err != nil {
 			return err
 		}
 		_, err = s.events.Append(ctx, tx, mem.MeetingID, EventMeetingStatus, events.Audience{}, map[string]any{"status": m.Status, "action": action})

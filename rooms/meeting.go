@@ -16,6 +16,7 @@ import (
 	"github.com/phonghop/phonghop/internal/bus"
 	"github.com/phonghop/phonghop/internal/errs"
 	"github.com/phonghop/phonghop/internal/events"
+	"github.com/phonghop/phonghop/internal/notify"
 	"github.com/phonghop/phonghop/internal/store"
 )
 
@@ -137,6 +138,7 @@ type Service struct {
 	bus     *bus.Bus
 	log     *slog.Logger
 	turnout *turnoutNotifier
+	notify  *notify.Outbox
 	// pickShard chooses the counter shard of a secret ballot (random; tests make it repeatable).
 	pickShard func() int
 }

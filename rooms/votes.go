@@ -172,6 +172,9 @@ func (s *Service) voteTransition(ctx context.Context, m Member, voteID int64, ac
 		if v, err = loadVote(ctx, tx, m.MeetingID, voteID); err != nil {
 			return err
 		}
+		if err := s.notifyVoteOpened(ctx, tx, v); err != nil {
+			return err
+		}
 		ev := voteEvent{VoteID: voteID, Status: v.Status, Turnout: v.Turnout}
 		if v.Status == VotePublished {
 			ev.Counts = v.Counts

@@ -21,6 +21,7 @@ type Config struct {
 	RTC      RTCConfig
 	TURN     TURNConfig
 	Log      LogConfig
+	Notify   NotifyConfig
 	// MaxUploadMB bounds one uploaded document (default 100).
 	MaxUploadMB int
 	// RecordingDir is where the media server writes recordings until the room service has
@@ -98,6 +99,7 @@ func defaultConfig() Config {
 		TURN:        TURNConfig{UDPPort: 3478, TCPPort: 3478, RelayPorts: "49160-49659"},
 		Log:         LogConfig{Level: "info", Format: "text"},
 		MaxUploadMB: 100,
+		Notify:      defaultNotifyConfig(),
 	}
 }
 
@@ -192,6 +194,9 @@ func (c *Config) fromEnv(environ []string) error {
 				err = c.Sign.set(k, v)
 			}
 		}
+		if err == nil {
+			err = c.Notify.fromEnv(k, v)
+		}
 		if err != nil {
 			return fmt.Errorf("%s=%q: %v", k, v, err)
 		}
@@ -254,6 +259,7 @@ func (c *Config) Validate() error {
 	}
 	problems = append(problems, c.validateTURN()...)
 	problems = append(problems, c.validateSSO()...)
+	problems = append(problems, c.Notify.validate()...)
 	if (c.SigningCert == "") != (c.SigningKey == "") {
 		problems = append(problems, errors.New("give both the signing certificate and its key, or neither"))
 	}

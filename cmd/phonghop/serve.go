@@ -22,6 +22,7 @@ import (
 	"github.com/phonghop/phonghop/internal/bus"
 	"github.com/phonghop/phonghop/internal/directory"
 	"github.com/phonghop/phonghop/internal/events"
+	"github.com/phonghop/phonghop/internal/notify"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/rooms"
 	"github.com/phonghop/phonghop/sfu"
@@ -31,7 +32,7 @@ import (
 // migrations lists every component's schema in dependency order.
 func migrations() []store.Migrations {
 	return []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations(), rooms.Migrations(), agenda.Migrations(),
-		docs.Migrations(), rooms.SessionMigrations(), register.Migrations()}
+		docs.Migrations(), rooms.SessionMigrations(), register.Migrations(), notify.Migrations()}
 }
 
 // Server is the running program: started by Open, stopped by Close. Tests run it in-process on
@@ -47,6 +48,7 @@ type Server struct {
 	Rooms  *rooms.Service
 	Agenda *agenda.Agenda
 	Docs   *docs.Service
+	Notify *notify.Outbox
 	SFU    *sfu.Server
 	TURN   *sfu.TURNServer
 	// Recordings imports the SFU's finished recordings into the meetings' documents.
@@ -172,8 +174,11 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	if err != nil {
 		return nil, err
 	}
+	if s.Notify, err = newNotifications(cfg.Notify, s.DB, s.Bus, s.Rooms, s.Docs, s.Log); err != nil {
+		return nil, err
+	}
 	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy, PasswordsAdminsOnly: cfg.SSO.LocalPasswords == "admins"}, api.Deps{
-		SSO: sso, DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Signer: signer, Media: tokens, Log: s.Log,
+		SSO: sso, DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Signer: signer, Media: tokens, Log: s.Log, Notify: s.Notify,
 		Extra: map[string]http.Handler{"/rtc": s.SFU.Handler()},
 	})
 	if sg, err := cfg.Sign.signing(); err != nil {
@@ -192,6 +197,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	}
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
+	s.runNotifications(bg, cfg.Notify)
 	go s.housekeeping(bg)
 	go func() {
 		defer close(s.done)

@@ -22,6 +22,7 @@ import (
 	"github.com/phonghop/phonghop/internal/directory"
 	"github.com/phonghop/phonghop/internal/events"
 	"github.com/phonghop/phonghop/internal/mediastats"
+	"github.com/phonghop/phonghop/internal/notify"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/rooms"
 )
@@ -64,6 +65,8 @@ type Deps struct {
 	Log        *slog.Logger
 	// Extra mounts more handlers (e.g. the SFU's signaling at /rtc) on the same mux.
 	Extra map[string]http.Handler
+	// Notify is the notifications outbox (the bell, settings, calendar feed); nil sends no mail.
+	Notify *notify.Outbox
 }
 
 // Server is the HTTP handler tree.
@@ -75,6 +78,7 @@ type Server struct {
 	metrics *metrics
 	hub     *hub
 	stats   *mediastats.Aggregator
+	bells   *bells
 }
 
 // New builds the routes.
@@ -142,6 +146,7 @@ func (s *Server) routes() {
 	s.registerRoutes()
 	s.ssoRoutes()
 	s.signingRoutes()
+	s.notificationRoutes()
 
 	// Unknown API paths answer in JSON, not with the web app.
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, s.d.Log, errRouteNotFound) })

@@ -233,6 +233,7 @@ func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request, mem ro
 		return err
 	}
 	defer f.Close()
+	s.noteDocumentOpened(r.Context(), mem, doc)
 	w.Header().Set("ETag", `"`+ver.SHA256+`"`)
 	w.Header().Set("Content-Type", ver.ContentType)
 	w.Header().Set("Cache-Control", "private, max-age=0, must-revalidate")

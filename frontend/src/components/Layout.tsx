@@ -4,6 +4,7 @@ import type { User } from '../api/types';
 import { lang, setLang, t } from '../i18n';
 import { navigate, useLocation } from '../router';
 import { logout } from '../session';
+import { Bell } from './Bell';
 import { clearToasts, toast } from './Toast';
 
 /** The product's mark: a meeting table seen from above, in the header and on the login page. */
@@ -144,6 +145,7 @@ export function Layout({ user, children }: { user: User; children: ComponentChil
           </nav>
           <div class="topbar-tools">
             <LanguageSwitch />
+            <Bell />
             <UserMenu user={user} />
           </div>
         </div>

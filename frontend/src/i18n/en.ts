@@ -5,6 +5,7 @@ import { meetingsEn } from './meetings';
 import { controlRoomEn } from './controlRoom';
 import { videoEn } from './video';
 import { ssoEn } from './sso';
+import { notificationsEn } from './notifications';
 import type { MessageKey } from './vi';
 
 export const en: Record<MessageKey, string> = {
@@ -15,6 +16,7 @@ export const en: Record<MessageKey, string> = {
   ...controlRoomEn,
   ...recordingsEn,
   ...ssoEn,
+  ...notificationsEn,
   'app.name': 'Paperless Meeting Room',
   'app.tagline': 'Paperless meetings and video conferencing',
   'app.skip': 'Skip to main content',

@@ -7,6 +7,7 @@ import { meetingsVi } from './meetings';
 import { controlRoomVi } from './controlRoom';
 import { videoVi } from './video';
 import { ssoVi } from './sso';
+import { notificationsVi } from './notifications';
 
 export const vi = {
   ...meetingsVi,
@@ -16,6 +17,7 @@ export const vi = {
   ...controlRoomVi,
   ...recordingsVi,
   ...ssoVi,
+  ...notificationsVi,
   'app.name': 'Phòng họp không giấy',
   'app.tagline': 'Hệ thống họp không giấy và hội nghị truyền hình',
   'app.skip': 'Bỏ qua đến nội dung chính',

@@ -8,6 +8,7 @@ import { Card } from '../components/Status';
 import { toast } from '../components/Toast';
 import { t } from '../i18n';
 import { useSubmit } from '../lib/form';
+import { NotificationSettingsCards } from './NotificationSettings';
 
 /** The signed-in person's own account: who they are, and changing their password. */
 export function AccountScreen({ user }: { user: User }) {
@@ -49,6 +50,7 @@ export function AccountScreen({ user }: { user: User }) {
           </div>
         </form>
       </Card>
+      <NotificationSettingsCards />
     </div>
   );
 }

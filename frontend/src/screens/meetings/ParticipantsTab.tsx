@@ -7,6 +7,7 @@ import { Button } from '../../components/Button';
 import { EmptyState } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
+import { Deliveries } from './Deliveries';
 
 const ATT: Attendance[] = ['in_person', 'online', 'absent', 'unknown'];
 const ROLES: MeetingRole[] = ['delegate', 'guest', 'operator', 'chair', 'secretary'];
@@ -110,6 +111,7 @@ export function ParticipantsTab({ snap }: { snap: Snapshot }) {
         </div>
       )}
       {canEdit && <InviteForm meetingId={id} />}
+      {me.organizer && <Deliveries meetingId={id} changed={snap.participants.length} />}
     </div>
   );
 }
