@@ -24,6 +24,8 @@ import (
 	"github.com/phonghop/phonghop/internal/events"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/rooms"
+	"github.com/phonghop/phonghop/rooms/followup"
+	"github.com/phonghop/phonghop/rooms/opinions"
 	"github.com/phonghop/phonghop/sfu"
 	"github.com/phonghop/phonghop/sfu/record"
 )
@@ -31,7 +33,7 @@ import (
 // migrations lists every component's schema in dependency order.
 func migrations() []store.Migrations {
 	return []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations(), rooms.Migrations(), agenda.Migrations(),
-		docs.Migrations(), rooms.SessionMigrations(), register.Migrations()}
+		docs.Migrations(), rooms.SessionMigrations(), register.Migrations(), opinions.Migrations(), followup.Migrations()}
 }
 
 // Server is the running program: started by Open, stopped by Close. Tests run it in-process on

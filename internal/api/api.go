@@ -24,6 +24,7 @@ import (
 	"github.com/phonghop/phonghop/internal/mediastats"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/rooms"
+	"github.com/phonghop/phonghop/rooms/notice"
 )
 
 // Config holds the API's settings.
@@ -56,6 +57,9 @@ type Deps struct {
 	// MediaStats follows the media rooms for the control room; nil makes one fed from Bus.
 	MediaStats *mediastats.Aggregator
 	Log        *slog.Logger
+	// Notifier tells people of opinion forms and tasks (see package rooms/notice); nil writes the
+	// notices to the meeting event log.
+	Notifier notice.Notifier
 	// Extra mounts more handlers (e.g. the SFU's signaling at /rtc) on the same mux.
 	Extra map[string]http.Handler
 }
@@ -69,6 +73,7 @@ type Server struct {
 	metrics *metrics
 	hub     *hub
 	stats   *mediastats.Aggregator
+	between
 }
 
 // New builds the routes.
@@ -134,6 +139,7 @@ func (s *Server) routes() {
 	s.controlRoomRoutes()
 	s.documentRoutes()
 	s.registerRoutes()
+	s.betweenSessionsRoutes()
 
 	// Unknown API paths answer in JSON, not with the web app.
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, s.d.Log, errRouteNotFound) })

@@ -1,0 +1,28 @@
+package api
+
+import (
+	"github.com/phonghop/phonghop/internal/events"
+	"github.com/phonghop/phonghop/rooms/notice"
+	"github.com/phonghop/phonghop/rooms/opinions"
+)
+
+// between holds the services of the work between sessions: written opinion forms, tasks from
+// conclusions, and reports.
+type between struct {
+	opinions *opinions.Service
+}
+
+// betweenSessionsRoutes builds those services over the API's dependencies and mounts their
+// routes. Notices go to Deps.Notifier, or to the meeting event log when none is given.
+func (s *Server) betweenSessionsRoutes() {
+	if s.d.Docs == nil || s.d.Rooms == nil {
+		return
+	}
+	log := events.NewLog(s.d.Bus, s.d.Log)
+	n := s.d.Notifier
+	if n == nil {
+		n = notice.EventLog{Log: log}
+	}
+	s.opinions = opinions.New(s.d.DB, s.d.Rooms, s.d.Docs, log, n)
+	s.opinionRoutes()
+}

@@ -1,0 +1,2 @@
+// Package followup owns the tasks that come from a meeting's conclusions.
+package followup
