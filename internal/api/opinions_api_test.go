@@ -290,6 +290,19 @@ func TestOpinionForm(t *testing.T) {
 		if st := e.sec.do("POST", e.path("/approvals"), map[string]any{"subject_kind": "document", "subject_id": sum.DocumentVersionID, "leader_id": e.ids["chutich"]}, &appr); st != 201 {
 			t.Fatalf("send summary for approval: %d", st)
 		}
+		var chairView struct {
+			Member struct {
+				UserID int64 `json:"user_id"`
+			}
+			Approvals []struct {
+				LeaderID int64 `json:"leader_id"`
+				Status   string
+			}
+		}
+		if st := e.chair.do("GET", fp(""), nil, &chairView); st != 200 || chairView.Member.UserID != e.ids["chutich"] || len(chairView.Approvals) != 1 ||
+			chairView.Approvals[0].LeaderID != e.ids["chutich"] {
+			t.Fatalf("the chair's view of the pending approval: %d %+v", st, chairView)
+		}
 		if st := e.chair.do("POST", e.path(fmt.Sprintf("/approvals/%d", appr.ID)), map[string]any{"approve": true}, nil); st != 200 {
 			t.Fatalf("approve: %d", st)
 		}
