@@ -228,6 +228,13 @@ func (s *Server) housekeeping(ctx context.Context) {
 			} else if n > 0 {
 				s.Log.Info("removed unused document files", "count", n)
 			}
+			// Tasks from conclusions that passed their deadline: their unit and the meeting's
+			// organizers are told once.
+			if n, err := s.api.SweepOverdueTasks(ctx); err != nil && ctx.Err() == nil {
+				s.Log.Warn("flagging overdue tasks", "err", err)
+			} else if n > 0 {
+				s.Log.Info("flagged overdue tasks", "count", n)
+			}
 		}
 	}
 }

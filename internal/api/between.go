@@ -1,7 +1,10 @@
 package api
 
 import (
+	"context"
+
 	"github.com/phonghop/phonghop/internal/events"
+	"github.com/phonghop/phonghop/rooms/followup"
 	"github.com/phonghop/phonghop/rooms/notice"
 	"github.com/phonghop/phonghop/rooms/opinions"
 )
@@ -10,6 +13,16 @@ import (
 // conclusions, and reports.
 type between struct {
 	opinions *opinions.Service
+	tasks    *followup.Service
+}
+
+// SweepOverdueTasks flags tasks past their deadline and not done, telling their unit and the
+// meeting's organizers once per task (run by housekeeping). It returns how many it flagged.
+func (s *Server) SweepOverdueTasks(ctx context.Context) (int, error) {
+	if s.tasks == nil {
+		return 0, nil
+	}
+	return s.tasks.NotifyOverdue(ctx)
 }
 
 // betweenSessionsRoutes builds those services over the API's dependencies and mounts their
@@ -25,4 +38,6 @@ func (s *Server) betweenSessionsRoutes() {
 	}
 	s.opinions = opinions.New(s.d.DB, s.d.Rooms, s.d.Docs, log, n)
 	s.opinionRoutes()
+	s.tasks = followup.New(s.d.DB, s.d.Rooms, n)
+	s.taskRoutes()
 }

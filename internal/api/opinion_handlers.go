@@ -192,57 +192,64 @@ func (s *Server) formView(w http.ResponseWriter, r *http.Request, f opinions.For
 // "answer" followed by an optional attachment in "file" (kept as it streams in).
 func (s *Server) readAnswer(w http.ResponseWriter, r *http.Request) (opinions.NewAnswer, *docs.StoredFile, string, error) {
 	var in opinions.NewAnswer
+	f, name, err := s.readWithFile(w, r, "answer", &in)
+	return in, f, name, err
+}
+
+// readWithFile reads a JSON body into v, or multipart/form-data with the JSON in the field named
+// field followed by an optional attachment in "file", which goes to the blob store as it streams.
+func (s *Server) readWithFile(w http.ResponseWriter, r *http.Request, field string, v any) (*docs.StoredFile, string, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "application/json" {
-		err := s.decode(w, r, &in)
-		return in, nil, "", err
+		return nil, "", s.decode(w, r, v)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.d.Docs.MaxSize+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return in, nil, "", errs.E(errs.Unsupported, "Hãy gửi ý kiến dưới dạng JSON hoặc multipart/form-data.", "Send the answer as JSON or multipart/form-data.")
+		return nil, "", errs.E(errs.Unsupported, "Hãy gửi dưới dạng JSON hoặc multipart/form-data.", "Send JSON or multipart/form-data.")
 	}
+	tooLarge := errs.E(errs.TooLarge, fmt.Sprintf("Tệp quá lớn: tối đa %d MB.", s.d.Docs.MaxSize>>20), fmt.Sprintf("The file is too large: at most %d MB.", s.d.Docs.MaxSize>>20))
 	seen := false
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			if !seen {
-				return in, nil, "", errs.Fieldf("answer", "Thiếu nội dung ý kiến.", "The answer is missing.")
+				return nil, "", errs.Fieldf(field, "Thiếu nội dung gửi lên.", "The %s is missing.", field)
 			}
-			return in, nil, "", nil
+			return nil, "", nil
 		}
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return in, nil, "", errs.E(errs.TooLarge, fmt.Sprintf("Tệp quá lớn: tối đa %d MB.", s.d.Docs.MaxSize>>20), fmt.Sprintf("The file is too large: at most %d MB.", s.d.Docs.MaxSize>>20))
+			return nil, "", tooLarge
 		}
 		if err != nil {
-			return in, nil, "", errs.E(errs.Invalid, "Dữ liệu gửi lên bị lỗi.", "The upload is malformed.")
+			return nil, "", errs.E(errs.Invalid, "Dữ liệu gửi lên bị lỗi.", "The upload is malformed.")
 		}
 		switch part.FormName() {
-		case "answer":
+		case field:
 			dec := json.NewDecoder(io.LimitReader(part, 256<<10))
 			dec.DisallowUnknownFields()
-			err := dec.Decode(&in)
+			err := dec.Decode(v)
 			part.Close()
 			if err != nil {
-				return in, nil, "", decodeError(err)
+				return nil, "", decodeError(err)
 			}
 			seen = true
 		case "file":
 			if !seen {
 				part.Close()
-				return in, nil, "", errs.Fieldf("answer", "Nội dung ý kiến phải đứng trước tệp đính kèm.", "The answer must come before the attachment.")
+				return nil, "", errs.Fieldf(field, "Nội dung phải đứng trước tệp đính kèm.", "The %s must come before the attachment.", field)
 			}
 			name := part.FileName()
 			f, err := s.d.Docs.PutAttachment(part)
 			part.Close()
 			if errors.As(err, &tooBig) {
-				return in, nil, "", errs.E(errs.TooLarge, fmt.Sprintf("Tệp quá lớn: tối đa %d MB.", s.d.Docs.MaxSize>>20), fmt.Sprintf("The file is too large: at most %d MB.", s.d.Docs.MaxSize>>20))
+				return nil, "", tooLarge
 			}
 			if err != nil {
-				return in, nil, "", err
+				return nil, "", err
 			}
-			return in, &f, name, nil
+			return &f, name, nil
 		default:
 			part.Close()
 		}
