@@ -7,6 +7,7 @@ import (
 	"github.com/phonghop/phonghop/rooms/followup"
 	"github.com/phonghop/phonghop/rooms/notice"
 	"github.com/phonghop/phonghop/rooms/opinions"
+	"github.com/phonghop/phonghop/rooms/reports"
 )
 
 // between holds the services of the work between sessions: written opinion forms, tasks from
@@ -14,6 +15,7 @@ import (
 type between struct {
 	opinions *opinions.Service
 	tasks    *followup.Service
+	reports  *reports.Service
 }
 
 // SweepOverdueTasks flags tasks past their deadline and not done, telling their unit and the
@@ -40,4 +42,6 @@ func (s *Server) betweenSessionsRoutes() {
 	s.opinionRoutes()
 	s.tasks = followup.New(s.d.DB, s.d.Rooms, n)
 	s.taskRoutes()
+	s.reports = reports.New(s.d.DB)
+	s.reportRoutes()
 }
