@@ -145,4 +145,20 @@ describe('opinion forms', () => {
     await pages.d2.getByTestId('opinion-closed').waitFor();
     for (const b of browsers) assert.deepEqual(b.pageErrors, []);
   });
+
+  test('the report of the period shows on a tablet, with its CSV and PDF', async () => {
+    const sec = pages.sec;
+    await sec.goto(`${server.url}/reports`);
+    const d = new Date(Date.now() + 2 * 24 * 3600_000).toISOString().slice(0, 10);
+    await sec.getByLabel('Đến ngày').fill(d);
+    await sec.getByRole('button', { name: 'Xem báo cáo' }).click();
+    await sec.getByTestId('report-held').getByText(/Số cuộc họp đã tổ chức: 0/).waitFor();
+    const csv = await sec.evaluate(async (href) => Array.from(new Uint8Array(await (await fetch(href)).arrayBuffer())), await sec.getByRole('link', { name: 'Tải CSV (Excel)' }).getAttribute('href'));
+    assert.deepEqual(csv.slice(0, 3), [0xef, 0xbb, 0xbf], 'the CSV starts with a UTF-8 byte-order mark for Excel');
+    assert.ok(Buffer.from(csv).toString('utf8').includes('Vắng không lý do'), 'the CSV has its Vietnamese headers');
+    const pdf = await sec.evaluate(async (href) => (await fetch(href)).headers.get('content-type'), await sec.getByRole('link', { name: 'Bản PDF' }).getAttribute('href'));
+    assert.equal(pdf, 'application/pdf');
+    await sec.getByTestId('chart').first().waitFor();
+    await screenshot(sec, 'reports');
+  });
 });

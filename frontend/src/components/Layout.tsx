@@ -135,8 +135,6 @@ export function Layout({ user, children }: { user: User; children: ComponentChil
           <nav class="nav" aria-label={t('nav.main')}>
             <NavLink href="/">{t('nav.home')}</NavLink>
             <NavLink href="/meetings">{t('nav.meetings')}</NavLink>
-            <NavLink href="/tasks">{t('nav.tasks')}</NavLink>
-            <NavLink href="/reports">{t('nav.reports')}</NavLink>
             {(user.is_admin || user.roles.some((r) => r.role === 'secretary' || r.role === 'clerk')) && <NavLink href="/register">{t('nav.register')}</NavLink>}
             {user.is_admin && <NavLink href="/admin">{t('nav.admin')}</NavLink>}
           </nav>

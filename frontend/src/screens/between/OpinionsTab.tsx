@@ -8,6 +8,7 @@ import { Button } from '../../components/Button';
 import { EmptyState } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
+import { BetweenLinks } from './BetweenLinks';
 import { localInput, when } from './format';
 import '../../styles/between.css';
 
@@ -22,6 +23,7 @@ export function OpinionsTab({ snap, version }: { snap: Snapshot; version: number
   const organizer = snap.me.organizer && snap.me.role !== 'guest';
   return (
     <div class="between" data-testid="opinions">
+      <BetweenLinks />
       {list.length === 0 && <EmptyState title={t('op.empty')} />}
       <ul class="between-list">
         {list.map((f) => (

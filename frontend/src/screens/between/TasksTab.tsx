@@ -7,6 +7,7 @@ import { Button } from '../../components/Button';
 import { EmptyState } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
+import { BetweenLinks } from './BetweenLinks';
 import { localInput, when } from './format';
 import '../../styles/between.css';
 
@@ -37,6 +38,7 @@ export function TasksTab({ snap }: { snap: Snapshot }) {
   const organizer = snap.me.organizer && snap.me.role !== 'guest';
   return (
     <div class="between" data-testid="tasks">
+      <BetweenLinks />
       {list.length === 0 && <EmptyState title={t('task.empty')} />}
       <ul class="between-list">{list.map((x) => <TaskRow key={x.id} task={x} />)}</ul>
       {organizer && <NewTaskCard meetingId={id} onDone={load} />}
