@@ -25,6 +25,8 @@ import (
 	"github.com/phonghop/phonghop/internal/notify"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/rooms"
+	"github.com/phonghop/phonghop/rooms/followup"
+	"github.com/phonghop/phonghop/rooms/opinions"
 	"github.com/phonghop/phonghop/sfu"
 	"github.com/phonghop/phonghop/sfu/record"
 )
@@ -32,7 +34,7 @@ import (
 // migrations lists every component's schema in dependency order.
 func migrations() []store.Migrations {
 	return []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations(), rooms.Migrations(), agenda.Migrations(),
-		docs.Migrations(), rooms.SessionMigrations(), register.Migrations(), notify.Migrations()}
+		docs.Migrations(), rooms.SessionMigrations(), register.Migrations(), notify.Migrations(), opinions.Migrations(), followup.Migrations()}
 }
 
 // Server is the running program: started by Open, stopped by Close. Tests run it in-process on
@@ -240,6 +242,13 @@ func (s *Server) housekeeping(ctx context.Context) {
 				s.Log.Warn("sweeping unused document files", "err", err)
 			} else if n > 0 {
 				s.Log.Info("removed unused document files", "count", n)
+			}
+			// Tasks from conclusions that passed their deadline: their unit and the meeting's
+			// organizers are told once.
+			if n, err := s.api.SweepOverdueTasks(ctx); err != nil && ctx.Err() == nil {
+				s.Log.Warn("flagging overdue tasks", "err", err)
+			} else if n > 0 {
+				s.Log.Info("flagged overdue tasks", "count", n)
 			}
 		}
 	}

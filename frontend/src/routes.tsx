@@ -14,6 +14,7 @@ import { MeetingPage } from './screens/meetings/MeetingPage';
 import { MyMeetings } from './screens/meetings/MyMeetings';
 import { ProjectorScreen } from './screens/meetings/Projector';
 import { PageHeader } from './components/Layout';
+import { betweenRoutes } from './screens/between/routes';
 import { t } from './i18n';
 
 export interface Route {
@@ -42,6 +43,7 @@ export const routes: Route[] = [
   { pattern: '/register', render: () => <RegisterScreen /> },
   { pattern: '/register/import', render: () => <RegisterImportScreen /> },
   { pattern: '/register/:id', render: ({ params }) => <RegisterEntryScreen id={Number(params.id)} /> },
+  ...betweenRoutes,
   { pattern: '/account', render: ({ user }) => <AccountScreen user={user} /> },
   { pattern: '/admin', render: ({ user }) => <AdminScreen user={user} section="organizations" /> },
   { pattern: '/admin/:section', render: ({ user, params }) => <AdminScreen user={user} section={params.section!} /> },

@@ -25,6 +25,7 @@ import (
 	"github.com/phonghop/phonghop/internal/notify"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/rooms"
+	"github.com/phonghop/phonghop/rooms/notice"
 )
 
 // Config holds the API's settings.
@@ -63,6 +64,9 @@ type Deps struct {
 	// MediaStats follows the media rooms for the control room; nil makes one fed from Bus.
 	MediaStats *mediastats.Aggregator
 	Log        *slog.Logger
+	// Notifier tells people of opinion forms and tasks (see package rooms/notice); nil writes the
+	// notices to the meeting event log.
+	Notifier notice.Notifier
 	// Extra mounts more handlers (e.g. the SFU's signaling at /rtc) on the same mux.
 	Extra map[string]http.Handler
 	// Notify is the notifications outbox (the bell, settings, calendar feed); nil sends no mail.
@@ -79,6 +83,7 @@ type Server struct {
 	hub     *hub
 	stats   *mediastats.Aggregator
 	bells   *bells
+	between
 }
 
 // New builds the routes.
@@ -147,6 +152,7 @@ func (s *Server) routes() {
 	s.ssoRoutes()
 	s.signingRoutes()
 	s.notificationRoutes()
+	s.betweenSessionsRoutes()
 
 	// Unknown API paths answer in JSON, not with the web app.
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, s.d.Log, errRouteNotFound) })

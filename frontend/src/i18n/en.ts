@@ -1,6 +1,7 @@
 import { documentsEn } from './documents';
 import { registerEn } from './register';
 import { recordingsEn } from './recordings';
+import { betweenEn } from './between';
 import { meetingsEn } from './meetings';
 import { controlRoomEn } from './controlRoom';
 import { videoEn } from './video';
@@ -17,6 +18,7 @@ export const en: Record<MessageKey, string> = {
   ...recordingsEn,
   ...ssoEn,
   ...notificationsEn,
+  ...betweenEn,
   'app.name': 'Paperless Meeting Room',
   'app.tagline': 'Paperless meetings and video conferencing',
   'app.skip': 'Skip to main content',

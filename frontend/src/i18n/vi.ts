@@ -3,6 +3,7 @@
 import { documentsVi } from './documents';
 import { registerVi } from './register';
 import { recordingsVi } from './recordings';
+import { betweenVi } from './between';
 import { meetingsVi } from './meetings';
 import { controlRoomVi } from './controlRoom';
 import { videoVi } from './video';
@@ -18,6 +19,7 @@ export const vi = {
   ...recordingsVi,
   ...ssoVi,
   ...notificationsVi,
+  ...betweenVi,
   'app.name': 'Phòng họp không giấy',
   'app.tagline': 'Hệ thống họp không giấy và hội nghị truyền hình',
   'app.skip': 'Bỏ qua đến nội dung chính',

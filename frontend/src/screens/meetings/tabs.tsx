@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import type { MessageKey } from '../../i18n';
 import type { MeetingState } from './useMeeting';
 import type { Snapshot } from '../../api/meetings';
+import { betweenTabs } from '../between/tabs';
 
 /** A tab of the meeting page. Features add theirs to meetingTabs (documents, video, ...). */
 export interface MeetingTab {
@@ -12,4 +13,4 @@ export interface MeetingTab {
   visible?: (snap: Snapshot) => boolean;
 }
 
-export const extraTabs: MeetingTab[] = [];
+export const extraTabs: MeetingTab[] = [...betweenTabs];
