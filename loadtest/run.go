@@ -40,8 +40,8 @@ type Config struct {
 	// NoGSO turns UDP GSO off on the new one.
 	Legacy, NoGSO bool
 	// Judge is the share of points that judge everything (delay, continuity, layers, RED); the
-	// others only count what they receive, with NACKs and receiver reports off (transport feedback
-	// stays on: the server estimates their links as for any point), so
+	// others only count what they receive, with receiver reports off (NACKs and transport feedback
+	// stay negotiated: the server keeps histories and estimates their links as for any point), so
 	// that many points cost the tester little CPU. 0 means every point judges.
 	Judge    float64
 	Progress io.Writer // progress lines (nil: none)
@@ -319,7 +319,7 @@ func join(ctx context.Context, srv *server, plan []point, c Config, live *joined
 		}
 		o := sfuclient.Options{LoopbackOnly: true, Layout: p.layout, Talk: p.talk, NACKHistory: 64, Seed: c.Seed + uint64(i)}
 		if !c.judges(i, p) {
-			o.CountOnly, o.NoNACK, o.NoReports = true, true, true
+			o.CountOnly, o.NoReports = true, true
 		}
 		if p.publish {
 			o.Publish = []string{sfu.SourceMic, sfu.SourceCamera}
