@@ -139,7 +139,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	if tcpPort == 0 {
 		tcpPort = -1 // off
 	}
-	s.SFU = sfu.New(sfu.Options{UDPPort: cfg.RTC.UDPPort, TCPPort: tcpPort, PublicIP: cfg.RTC.PublicIP, LoopbackOnly: cfg.RTC.Loopback, Logger: s.Log,
+	s.SFU = sfu.New(sfu.Options{UDPPort: cfg.RTC.UDPPort, TCPPort: tcpPort, PublicIP: cfg.RTC.PublicIP, LoopbackOnly: cfg.mediaLoopback(), ListenIP: cfg.Ops.RTCListenIP, Logger: s.Log,
 		RecordDir: cfg.RecordingDir,
 		ICEServers: func(identity string) []sfu.ICEServer {
 			if s.TURN == nil {
@@ -160,7 +160,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 			return p
 		}
 		o := sfu.TURNOptions{UDPPort: off(cfg.TURN.UDPPort), TCPPort: off(cfg.TURN.TCPPort), PublicIP: cfg.RTC.PublicIP,
-			LoopbackOnly: cfg.RTC.Loopback, Secret: tokens.DeriveKey("turn"), RelayPortMin: lo, RelayPortMax: hi, Logger: s.Log}
+			LoopbackOnly: cfg.turnLoopback(), ListenIP: cfg.Ops.TURNListenIP, Secret: tokens.DeriveKey("turn"), RelayPortMin: lo, RelayPortMax: hi, Logger: s.Log}
 		if a, ok := s.SFU.UDPAddr().(*net.UDPAddr); ok {
 			o.PeerPorts = []int{a.Port} // relays reach only the media port
 		}
@@ -168,8 +168,8 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 			return nil, fmt.Errorf("turn: %w", err)
 		}
 	}
-	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy}, api.Deps{
-		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Signer: signer, Media: tokens, Log: s.Log,
+	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy, SocketsPerSession: cfg.Ops.SocketsPerSession}, api.Deps{
+		DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB, register.DateWindow(cfg.Ops.RegisterDaysBack, cfg.Ops.RegisterDaysAhead)), Signer: signer, Media: tokens, Log: s.Log,
 		Extra: map[string]http.Handler{"/rtc": s.SFU.Handler()},
 	})
 	if s.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
@@ -201,7 +201,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	if !frontend.Built() {
 		s.Log.Warn("the web app is not built into this binary; run make frontend (or make run)")
 	}
-	s.Log.Info("phonghop is serving", "url", "http://"+s.listener.Addr().String(), "database", backend, "bus", nats)
+	s.Log.Info("phonghop is serving", "url", "http://"+s.listener.Addr().String(), "database", backend, "bus", nats, "listeners", s.Listeners())
 	ok = true
 	return s, nil
 }
@@ -284,6 +284,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "phonghop: http://%s\n", s.Addr())
+	printListeners(stdout, s.Listeners())
 	<-ctx.Done()
 	s.Log.Info("shutting down")
 	s.Close()

@@ -155,16 +155,28 @@ func (f *Filing) validate(now time.Time) (time.Time, error) {
 }
 
 // Register files entries.
-type Register struct{ db *store.DB }
+type Register struct {
+	db                  *store.DB
+	daysBack, daysAhead int // the document date window (see DateWindow)
+}
 
 // New returns the register over db.
-func New(db *store.DB) *Register { return &Register{db: db} }
+func New(db *store.DB, opts ...Option) *Register {
+	r := &Register{db: db, daysBack: DefaultDaysBack, daysAhead: DefaultDaysAhead}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
 
 // File takes the next number of the organization's register for the document's year and series
 // and records the entry, in one transaction (fn, if given, runs inside it and may fail the
 // filing, which then leaves no gap). Errors: invalid, not_found (organization, corrected entry).
 func (r *Register) File(ctx context.Context, userID int64, f Filing, fn func(tx *store.Tx, e Entry) error) (Entry, error) {
 	date, err := f.validate(r.db.Now())
+	if err == nil {
+		err = errors.Join(r.checkDate(date, r.db.Now()), checkUnit(strings.TrimSpace(f.Unit)))
+	}
 	if err != nil {
 		return Entry{}, err
 	}

@@ -34,6 +34,8 @@ type Config struct {
 	SecureCookies bool
 	// TrustProxy takes the client address from X-Forwarded-For (behind a reverse proxy only).
 	TrustProxy bool
+	// SocketsPerSession caps one sign-in's live meeting WebSockets on a node (default 8).
+	SocketsPerSession int
 }
 
 // Deps are the services the API calls.
@@ -69,6 +71,7 @@ type Server struct {
 	metrics *metrics
 	hub     *hub
 	stats   *mediastats.Aggregator
+	sockets *socketCap
 }
 
 // New builds the routes.
@@ -79,7 +82,7 @@ func New(cfg Config, d Deps) *Server {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Server{cfg: cfg, d: d, mux: http.NewServeMux(), metrics: newMetrics(), hub: newHub(d.Log)}
+	s := &Server{cfg: cfg, d: d, mux: http.NewServeMux(), metrics: newMetrics(), hub: newHub(d.Log), sockets: newSocketCap(cfg.SocketsPerSession)}
 	if s.d.DocumentVersion == nil && d.Docs != nil {
 		s.d.DocumentVersion = s.documentVersionForApproval
 	}
