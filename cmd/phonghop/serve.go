@@ -220,6 +220,7 @@ func (s *Server) housekeeping(ctx context.Context) {
 			if err := s.Auth.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 				s.Log.Warn("purging expired sessions", "err", err)
 			}
+			s.pruneAudit(ctx)
 			// Files of uploads whose row never committed; a day leaves any upload in flight alone.
 			if n, err := s.Docs.SweepBlobs(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
 				s.Log.Warn("sweeping unused document files", "err", err)

@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/phonghop/phonghop/internal/audit"
 	"github.com/phonghop/phonghop/internal/errs"
 	"github.com/phonghop/phonghop/internal/store"
 )
@@ -229,8 +231,10 @@ func (r *Register) File(ctx context.Context, userID int64, f Filing, fn func(tx 
 		if err := seal(ctx, tx, e.ID); err != nil {
 			return err
 		}
-		e, err = get(ctx, tx, e.ID)
-		return err
+		if e, err = get(ctx, tx, e.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.Filing, Object: "register_entry:" + strconv.FormatInt(e.ID, 10), MeetingID: deref(e.MeetingID), Detail: map[string]any{"symbol": e.Symbol, "series": e.Series, "sha256": e.SHA256}})
 	})
 	return e, err
 }

@@ -57,3 +57,10 @@ func (r *Register) checkDate(d, now time.Time) error {
 	}
 	return nil
 }
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}

@@ -100,7 +100,7 @@ func New(cfg Config, d Deps) *Server {
 		}
 	}
 	s.routes()
-	s.handler = s.requestID(s.logAndRecover(s.mux))
+	s.handler = s.requestID(s.logAndRecover(s.auditRoutes(s.mux)))
 	return s
 }
 
@@ -137,6 +137,7 @@ func (s *Server) routes() {
 	s.controlRoomRoutes()
 	s.documentRoutes()
 	s.registerRoutes()
+	s.auditLogRoutes()
 
 	// Unknown API paths answer in JSON, not with the web app.
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, s.d.Log, errRouteNotFound) })

@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/phonghop/phonghop/internal/audit"
 	"github.com/phonghop/phonghop/internal/auth"
 	"github.com/phonghop/phonghop/internal/errs"
 )
@@ -44,7 +45,8 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
+		ctx := audit.WithRequest(context.WithValue(r.Context(), keyRequestID, id), s.clientAddr(r), id)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -180,7 +182,7 @@ func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, p *auth.P
 				return
 			}
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)), p)
+		h(w, r.WithContext(audit.WithActor(context.WithValue(r.Context(), keyPrincipal, p), p.ID, p.Username)), p)
 	}
 }
 
