@@ -1,4 +1,5 @@
 import { documentsEn } from './documents';
+import { auditEn } from './audit';
 import { registerEn } from './register';
 import { recordingsEn } from './recordings';
 import { meetingsEn } from './meetings';
@@ -11,6 +12,7 @@ export const en: Record<MessageKey, string> = {
   ...videoEn,
   ...documentsEn,
   ...registerEn,
+  ...auditEn,
   ...controlRoomEn,
   ...recordingsEn,
   'app.name': 'Paperless Meeting Room',
