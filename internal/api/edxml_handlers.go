@@ -25,6 +25,9 @@ func (s *Server) exportEdXML(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if err == nil && !keepsRegister(p, e.OrganizationID) {
 		err = errRegisterForbidden
 	}
+	if err == nil {
+		err = confidentialStep(r, e)
+	}
 	if err != nil {
 		fail(err)
 		return

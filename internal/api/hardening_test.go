@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,31 @@ func TestSocketCapPerSession(t *testing.T) {
 				t.Fatalf("place not freed after closing a socket: %d", st)
 			}
 			time.Sleep(50 * time.Millisecond)
+		}
+	})
+}
+
+// TestConfidentialEdXMLNeedsConfirmation: a confidential (mật) entry is exported as edXML only
+// with the explicit confirmation, and the confirmed export is in the audit log.
+func TestConfidentialEdXMLNeedsConfirmation(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		e := newMeetingEnv(t, db)
+		var entry struct{ ID int64 }
+		if st := e.sec.do("POST", "/api/register/entries", map[string]any{"organization_id": e.org.ID, "series": "confidential", "doc_type": "TB",
+			"summary": "Thông báo mật", "signer": "Trần Văn B"}, &entry); st != 201 {
+			t.Fatalf("file: %d", st)
+		}
+		path := "/api/register/entries/" + strconv.FormatInt(entry.ID, 10) + "/edxml"
+		var out apiError
+		if st := e.sec.do("GET", path, nil, &out); st != 409 || !strings.Contains(out.Error.Message, "văn bản mật") {
+			t.Fatalf("unconfirmed export of a confidential entry: %d %+v", st, out)
+		}
+		if st, _ := e.sec.raw("GET", path+"?confirm_confidential=1", "", nil, nil); st != 200 {
+			t.Fatalf("confirmed export: %d", st)
+		}
+		admin := e.login("admin", "mat-khau-admin")
+		if rows := auditRows(t, admin, "action=export&object=register_entry:"+strconv.FormatInt(entry.ID, 10)); len(rows) != 1 || !strings.Contains(rows[0].Detail, "confirm_confidential=1") {
+			t.Fatalf("audit of the confirmed export: %+v", rows)
 		}
 	})
 }

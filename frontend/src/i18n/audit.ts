@@ -14,6 +14,7 @@ export const auditVi = {
   'audit.request': 'Mã yêu cầu',
   'audit.detail': 'Chi tiết',
   'audit.system': '(hệ thống)',
+  'audit.confirmConfidential': 'Đây là văn bản mật. Xác nhận chuyển văn bản này ra ngoài dưới dạng edXML? Việc chuyển sẽ được ghi vào nhật ký kiểm toán.',
 };
 
 export const auditEn: Record<keyof typeof auditVi, string> = {
@@ -31,4 +32,5 @@ export const auditEn: Record<keyof typeof auditVi, string> = {
   'audit.request': 'Request ID',
   'audit.detail': 'Detail',
   'audit.system': '(system)',
+  'audit.confirmConfidential': 'This is a confidential document. Confirm sending it out as edXML? The export is written to the audit log.',
 };
