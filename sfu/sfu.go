@@ -50,6 +50,9 @@ type Options struct {
 	PublicIP string
 	// LoopbackOnly keeps every candidate on 127.0.0.1 (tests and benchmarks).
 	LoopbackOnly bool
+	// ListenIP is the address the media ports bind; empty is every interface (127.0.0.1 when
+	// LoopbackOnly).
+	ListenIP string
 	// NoBatchWrite sends each packet with its own system call instead of batching them (sendmmsg).
 	NoBatchWrite bool
 	// NoGSO keeps batched writes to one datagram a message (no UDP_SEGMENT); the server also
@@ -257,6 +260,9 @@ func (s *Server) Start() error {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetInterfaceFilter(func(n string) bool { return n == "lo" })
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	if s.opts.ListenIP != "" && !s.opts.LoopbackOnly {
+		host = s.opts.ListenIP
 	}
 	if s.opts.PublicIP != "" {
 		se.SetNAT1To1IPs([]string{s.opts.PublicIP}, webrtc.ICECandidateTypeHost)

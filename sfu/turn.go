@@ -40,6 +40,9 @@ type TURNOptions struct {
 	Secret []byte
 	// LoopbackOnly listens, relays and permits peers on 127.0.0.1 only (trials and tests).
 	LoopbackOnly bool
+	// ListenIP is the address the TURN ports and relays bind; empty is every interface
+	// (127.0.0.1 when LoopbackOnly).
+	ListenIP string
 	// RelayPortMin and RelayPortMax bound the relay ports, so a firewall can open just them;
 	// both 0 lets the system choose.
 	RelayPortMin, RelayPortMax int
@@ -138,12 +141,17 @@ func StartTURN(o TURNOptions) (*TURNServer, error) {
 		listenIP, t.relayIP = "127.0.0.1", net.IPv4(127, 0, 0, 1)
 	case o.PublicIP != "":
 		t.relayIP = net.ParseIP(o.PublicIP)
+	case net.ParseIP(o.ListenIP) != nil && !net.ParseIP(o.ListenIP).IsUnspecified():
+		t.relayIP = net.ParseIP(o.ListenIP) // bound to one address: relays are reached there
 	default:
 		ip, err := firstGlobalIPv4()
 		if err != nil {
 			return nil, err
 		}
 		t.relayIP = ip
+	}
+	if o.ListenIP != "" && !o.LoopbackOnly {
+		listenIP = o.ListenIP
 	}
 	t.host = t.relayIP.String()
 	if t.opts.AllowPeer == nil {

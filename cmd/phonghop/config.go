@@ -22,6 +22,7 @@ type Config struct {
 	TURN     TURNConfig
 	Log      LogConfig
 	Notify   NotifyConfig
+	Ops      OpsConfig
 	// MaxUploadMB bounds one uploaded document (default 100).
 	MaxUploadMB int
 	// RecordingDir is where the media server writes recordings until the room service has
@@ -100,11 +101,12 @@ func defaultConfig() Config {
 		Log:         LogConfig{Level: "info", Format: "text"},
 		MaxUploadMB: 100,
 		Notify:      defaultNotifyConfig(),
+		Ops:         defaultOps(),
 	}
 }
 
 // envVars lists every environment variable the server reads, with what it sets.
-var envVars = []struct{ name, help string }{
+var envVars = append([]struct{ name, help string }{
 	{"PHONGHOP_DATA_DIR", "data directory: SQLite file, NATS store, documents (default ./data)"},
 	{"PHONGHOP_HTTP_ADDR", "HTTP listen address (default 127.0.0.1:8080)"},
 	{"PHONGHOP_DATABASE_URL", "postgres:// URL; empty uses SQLite in the data directory"},
@@ -125,7 +127,7 @@ var envVars = []struct{ name, help string }{
 	{"PHONGHOP_RECORDING_DIR", "where recordings are written until imported (default <data dir>/recordings)"},
 	{"PHONGHOP_SIGNING_CERT", "PEM certificate (and issuers) that signs filed documents"},
 	{"PHONGHOP_SIGNING_KEY", "PEM private key of that certificate"},
-}
+}, opsEnvVars...)
 
 // fromEnv applies PHONGHOP_* variables over c. Unknown PHONGHOP_ variables are an error, so a
 // misspelt setting is not silently ignored.
@@ -197,6 +199,9 @@ func (c *Config) fromEnv(environ []string) error {
 		if err == nil {
 			err = c.Notify.fromEnv(k, v)
 		}
+		if err == nil {
+			err = c.opsFromEnv(k, v)
+		}
 		if err != nil {
 			return fmt.Errorf("%s=%q: %v", k, v, err)
 		}
@@ -260,6 +265,7 @@ func (c *Config) Validate() error {
 	problems = append(problems, c.validateTURN()...)
 	problems = append(problems, c.validateSSO()...)
 	problems = append(problems, c.Notify.validate()...)
+	problems = append(problems, c.validateOps()...)
 	if (c.SigningCert == "") != (c.SigningKey == "") {
 		problems = append(problems, errors.New("give both the signing certificate and its key, or neither"))
 	}

@@ -28,7 +28,9 @@ var commands = map[string]command{
 	"migrate":  {"apply database migrations and exit", runMigrate},
 	"demo":     {"seed a demo province with meeting points and users", runDemo},
 	"user":     {"manage accounts: user add | user passwd", runUser},
-	"verify":   {"check the document registers' hash chains and filed files", runVerify},
+	"backup":   {"write a consistent online backup of the database and documents (directory or .tar)", runBackup},
+	"restore":  {"restore a backup into an empty data directory (and empty database)", runRestore},
+	"verify":   {"check the document registers' and the audit log's hash chains and filed files", runVerify},
 	"loadtest": {"simulate meeting points against a media server in its own process and report (run it inside a loopback-only network namespace)", loadtest.Main},
 	"loadtest-server": {"the media server alone, on loopback, for phonghop loadtest", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return loadtest.Serve(ctx, args, os.Stdin, stdout, stderr)

@@ -143,7 +143,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	if tcpPort == 0 {
 		tcpPort = -1 // off
 	}
-	s.SFU = sfu.New(sfu.Options{UDPPort: cfg.RTC.UDPPort, TCPPort: tcpPort, PublicIP: cfg.RTC.PublicIP, LoopbackOnly: cfg.RTC.Loopback, Logger: s.Log,
+	s.SFU = sfu.New(sfu.Options{UDPPort: cfg.RTC.UDPPort, TCPPort: tcpPort, PublicIP: cfg.RTC.PublicIP, LoopbackOnly: cfg.mediaLoopback(), ListenIP: cfg.Ops.RTCListenIP, Logger: s.Log,
 		RecordDir: cfg.RecordingDir, LegacyForwarding: cfg.RTC.LegacyForwarding,
 		ICEServers: func(identity string) []sfu.ICEServer {
 			if s.TURN == nil {
@@ -164,7 +164,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 			return p
 		}
 		o := sfu.TURNOptions{UDPPort: off(cfg.TURN.UDPPort), TCPPort: off(cfg.TURN.TCPPort), PublicIP: cfg.RTC.PublicIP,
-			LoopbackOnly: cfg.RTC.Loopback, Secret: tokens.DeriveKey("turn"), RelayPortMin: lo, RelayPortMax: hi, Logger: s.Log}
+			LoopbackOnly: cfg.turnLoopback(), ListenIP: cfg.Ops.TURNListenIP, Secret: tokens.DeriveKey("turn"), RelayPortMin: lo, RelayPortMax: hi, Logger: s.Log}
 		if a, ok := s.SFU.UDPAddr().(*net.UDPAddr); ok {
 			o.PeerPorts = []int{a.Port} // relays reach only the media port
 		}
@@ -179,8 +179,8 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	if s.Notify, err = newNotifications(cfg.Notify, s.DB, s.Bus, s.Rooms, s.Docs, s.Log); err != nil {
 		return nil, err
 	}
-	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy, PasswordsAdminsOnly: cfg.SSO.LocalPasswords == "admins"}, api.Deps{
-		SSO: sso, DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB), Signer: signer, Media: tokens, Log: s.Log, Notify: s.Notify,
+	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy, PasswordsAdminsOnly: cfg.SSO.LocalPasswords == "admins", SocketsPerSession: cfg.Ops.SocketsPerSession}, api.Deps{
+		SSO: sso, DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB, register.DateWindow(cfg.Ops.RegisterDaysBack, cfg.Ops.RegisterDaysAhead)), Signer: signer, Media: tokens, Log: s.Log, Notify: s.Notify,
 		Extra: map[string]http.Handler{"/rtc": s.SFU.Handler()},
 	})
 	if sg, err := cfg.Sign.signing(); err != nil {
@@ -218,7 +218,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	if !frontend.Built() {
 		s.Log.Warn("the web app is not built into this binary; run make frontend (or make run)")
 	}
-	s.Log.Info("phonghop is serving", "url", "http://"+s.listener.Addr().String(), "database", backend, "bus", nats)
+	s.Log.Info("phonghop is serving", "url", "http://"+s.listener.Addr().String(), "database", backend, "bus", nats, "listeners", s.Listeners())
 	ok = true
 	return s, nil
 }
@@ -237,6 +237,7 @@ func (s *Server) housekeeping(ctx context.Context) {
 			if err := s.Auth.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 				s.Log.Warn("purging expired sessions", "err", err)
 			}
+			s.pruneAudit(ctx)
 			// Files of uploads whose row never committed; a day leaves any upload in flight alone.
 			if n, err := s.Docs.SweepBlobs(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
 				s.Log.Warn("sweeping unused document files", "err", err)
@@ -308,6 +309,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "phonghop: http://%s\n", s.Addr())
+	printListeners(stdout, s.Listeners())
 	<-ctx.Done()
 	s.Log.Info("shutting down")
 	s.Close()

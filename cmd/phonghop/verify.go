@@ -16,7 +16,7 @@ var errTampered = errors.New("the register does not verify")
 
 // runVerify checks every register's hash chain and every filed file's SHA-256.
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, db, err := storageCommand(ctx, args, stderr, "verify [flags]", "Checks the document registers: numbering, the hash chain of entries, and every filed file's SHA-256.")
+	cfg, db, err := storageCommand(ctx, args, stderr, "verify [flags]", "Checks the document registers (numbering, the hash chain of entries, every filed file's SHA-256) and the audit log's hash chain.")
 	if err != nil {
 		return err
 	}
@@ -30,7 +30,11 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	fmt.Fprintf(stdout, "Sổ văn bản / registers: %d, văn bản / entries: %d, tệp / files: %d\n", rep.Registers, rep.Entries, rep.Files)
-	if len(rep.Breaks) == 0 {
+	auditOK, err := verifyAudit(ctx, db, stdout)
+	if err != nil {
+		return err
+	}
+	if len(rep.Breaks) == 0 && auditOK {
 		fmt.Fprintln(stdout, "Toàn vẹn / intact: mọi chuỗi băm và tệp đều khớp / every hash chain and file matches.")
 		return nil
 	}

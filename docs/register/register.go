@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/phonghop/phonghop/internal/audit"
 	"github.com/phonghop/phonghop/internal/errs"
 	"github.com/phonghop/phonghop/internal/store"
 )
@@ -155,16 +157,28 @@ func (f *Filing) validate(now time.Time) (time.Time, error) {
 }
 
 // Register files entries.
-type Register struct{ db *store.DB }
+type Register struct {
+	db                  *store.DB
+	daysBack, daysAhead int // the document date window (see DateWindow)
+}
 
 // New returns the register over db.
-func New(db *store.DB) *Register { return &Register{db: db} }
+func New(db *store.DB, opts ...Option) *Register {
+	r := &Register{db: db, daysBack: DefaultDaysBack, daysAhead: DefaultDaysAhead}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
 
 // File takes the next number of the organization's register for the document's year and series
 // and records the entry, in one transaction (fn, if given, runs inside it and may fail the
 // filing, which then leaves no gap). Errors: invalid, not_found (organization, corrected entry).
 func (r *Register) File(ctx context.Context, userID int64, f Filing, fn func(tx *store.Tx, e Entry) error) (Entry, error) {
 	date, err := f.validate(r.db.Now())
+	if err == nil {
+		err = errors.Join(r.checkDate(date, r.db.Now()), checkUnit(strings.TrimSpace(f.Unit)))
+	}
 	if err != nil {
 		return Entry{}, err
 	}
@@ -217,8 +231,10 @@ func (r *Register) File(ctx context.Context, userID int64, f Filing, fn func(tx 
 		if err := seal(ctx, tx, e.ID); err != nil {
 			return err
 		}
-		e, err = get(ctx, tx, e.ID)
-		return err
+		if e, err = get(ctx, tx, e.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.Filing, Object: "register_entry:" + strconv.FormatInt(e.ID, 10), MeetingID: deref(e.MeetingID), Detail: map[string]any{"symbol": e.Symbol, "series": e.Series, "sha256": e.SHA256}})
 	})
 	return e, err
 }

@@ -38,6 +38,8 @@ type Config struct {
 	TrustProxy bool
 	// PasswordsAdminsOnly tells the login page that local passwords are for administrators only.
 	PasswordsAdminsOnly bool
+	// SocketsPerSession caps one sign-in's live meeting WebSockets on a node (default 8).
+	SocketsPerSession int
 }
 
 // Deps are the services the API calls.
@@ -84,6 +86,7 @@ type Server struct {
 	stats   *mediastats.Aggregator
 	bells   *bells
 	between
+	sockets *socketCap
 }
 
 // New builds the routes.
@@ -94,7 +97,7 @@ func New(cfg Config, d Deps) *Server {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Server{cfg: cfg, d: d, mux: http.NewServeMux(), metrics: newMetrics(), hub: newHub(d.Log)}
+	s := &Server{cfg: cfg, d: d, mux: http.NewServeMux(), metrics: newMetrics(), hub: newHub(d.Log), sockets: newSocketCap(cfg.SocketsPerSession)}
 	if s.d.DocumentVersion == nil && d.Docs != nil {
 		s.d.DocumentVersion = s.documentVersionForApproval
 	}
@@ -112,7 +115,7 @@ func New(cfg Config, d Deps) *Server {
 		}
 	}
 	s.routes()
-	s.handler = s.requestID(s.logAndRecover(s.mux))
+	s.handler = s.requestID(s.logAndRecover(s.auditRoutes(s.mux)))
 	return s
 }
 
@@ -153,6 +156,7 @@ func (s *Server) routes() {
 	s.signingRoutes()
 	s.notificationRoutes()
 	s.betweenSessionsRoutes()
+	s.auditLogRoutes()
 
 	// Unknown API paths answer in JSON, not with the web app.
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, s.d.Log, errRouteNotFound) })

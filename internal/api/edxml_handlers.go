@@ -25,6 +25,9 @@ func (s *Server) exportEdXML(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if err == nil && !keepsRegister(p, e.OrganizationID) {
 		err = errRegisterForbidden
 	}
+	if err == nil {
+		err = confidentialStep(r, e)
+	}
 	if err != nil {
 		fail(err)
 		return
@@ -107,7 +110,12 @@ func (s *Server) importEdXML(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		writeError(w, r, s.d.Log, errRegisterForbidden)
 		return
 	}
-	pkg, err := edxml.Read(http.MaxBytesReader(w, r.Body, edxml.MaxPackage+1))
+	body, err := xmlBody(r, http.MaxBytesReader(w, r.Body, edxml.MaxPackage+1))
+	if err != nil {
+		writeError(w, r, s.d.Log, err)
+		return
+	}
+	pkg, err := edxml.Read(body)
 	if e, ok := edxml.IsError(err); ok {
 		writeError(w, r, s.d.Log, errs.E(errs.Invalid, e.Vi, e.En))
 		return

@@ -109,6 +109,12 @@ func (s *Server) meetingSocket(w http.ResponseWriter, r *http.Request, p *auth.P
 	if after < 0 {
 		after = 0
 	}
+	release, ok := s.sockets.acquire(r)
+	if !ok {
+		writeError(w, r, s.d.Log, errTooManySockets)
+		return
+	}
+	defer release()
 	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 8192, CheckOrigin: sameOrigin}
 	conn, err := up.Upgrade(w, r, nil)
 	if err != nil {

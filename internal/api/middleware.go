@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/phonghop/phonghop/internal/audit"
 	"github.com/phonghop/phonghop/internal/auth"
 	"github.com/phonghop/phonghop/internal/errs"
 )
@@ -44,7 +45,8 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
+		ctx := audit.WithRequest(context.WithValue(r.Context(), keyRequestID, id), s.clientAddr(r), id)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -85,10 +87,7 @@ func (s *Server) logAndRecover(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "SAMEORIGIN")
-		h.Set("Referrer-Policy", "same-origin")
+		securityHeaders(w.Header())
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -183,7 +182,7 @@ func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, p *auth.P
 				return
 			}
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)), p)
+		h(w, r.WithContext(audit.WithActor(context.WithValue(r.Context(), keyPrincipal, p), p.ID, p.Username)), p)
 	}
 }
 

@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"time"
 
+	"github.com/phonghop/phonghop/internal/audit"
 	"github.com/phonghop/phonghop/internal/directory"
 	"github.com/phonghop/phonghop/internal/errs"
 	"github.com/phonghop/phonghop/internal/store"
@@ -170,8 +172,10 @@ func (s *Service) CreateAccount(ctx context.Context, a NewAccount) (directory.Us
 				return err
 			}
 		}
-		u, err = directory.GetUser(ctx, tx, u.ID)
-		return err
+		if u, err = directory.GetUser(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.AccountCreated, Object: "user:" + u.Username, Detail: map[string]any{"roles": a.Roles}})
 	})
 	return u, err
 }
@@ -210,8 +214,10 @@ func (s *Service) SetPassword(ctx context.Context, userID int64, pw string, keep
 			ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, changed_at = excluded.changed_at`, userID, hash, tx.Now()); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, userID, keepSession)
-		return err
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, userID, keepSession); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.PasswordSet, Object: "user:" + strconv.FormatInt(userID, 10)})
 	})
 }
 
@@ -272,6 +278,9 @@ func (s *Service) Login(ctx context.Context, username, password, remoteAddr, use
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO login_failures (username, remote_addr, at) VALUES (?, ?, ?)`, username, remoteAddr, now); err != nil {
 			return "", nil, err
 		}
+		if err := audit.Write(ctx, s.db, audit.Entry{Action: audit.SignInFailed, Object: "user:" + username, ActorName: username}); err != nil {
+			return "", nil, err
+		}
 		return "", nil, ErrBadCredentials
 	}
 	token, p, err := s.StartSession(ctx, userID, remoteAddr, userAgent)
@@ -304,8 +313,14 @@ func (s *Service) startSession(ctx context.Context, userID int64, remoteAddr, us
 		t := tx.Now()
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent, remote_addr)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(token), userID, csrf, t, t, t.Add(SessionMaximum), userAgent, remoteAddr)
-		if err != nil || also == nil {
+		if err != nil {
 			return err
+		}
+		if err := audit.Record(ctx, tx, audit.Entry{Action: audit.SignIn, ActorID: userID, Object: "user:" + strconv.FormatInt(userID, 10)}); err != nil {
+			return err
+		}
+		if also == nil {
+			return nil
 		}
 		return also(tx, hashToken(token))
 	})

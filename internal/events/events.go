@@ -19,6 +19,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/phonghop/phonghop/internal/audit"
 	"github.com/phonghop/phonghop/internal/bus"
 	"github.com/phonghop/phonghop/internal/store"
 )
@@ -117,7 +118,7 @@ func (l *Log) Append(ctx context.Context, tx *store.Tx, meetingID int64, typ str
 			}
 		})
 	}
-	return ev, nil
+	return ev, audit.MeetingEvent(ctx, tx, meetingID, typ, raw) // the audited ones, in the same transaction
 }
 
 // Notify publishes a transient notice for a meeting's open pages: Seq 0, not kept in the log, so

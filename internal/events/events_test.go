@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phonghop/phonghop/internal/auth"
 	"github.com/phonghop/phonghop/internal/bus"
+	"github.com/phonghop/phonghop/internal/directory"
 	"github.com/phonghop/phonghop/internal/events"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/internal/store/storetest"
@@ -22,7 +24,7 @@ func TestLog(t *testing.T) {
 	}
 	defer b.Close()
 
-	storetest.Each(t, []store.Migrations{events.Migrations()}, func(t *testing.T, db *store.DB) {
+	storetest.Each(t, []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations()}, func(t *testing.T, db *store.DB) {
 		got := make(chan events.Event, 100)
 		sub, err := events.Subscribe(b, nil, func(e events.Event) { got <- e })
 		if err != nil {
@@ -109,7 +111,7 @@ func TestLog(t *testing.T) {
 // Concurrent changes to one meeting get distinct, gapless sequence numbers on both backends.
 func TestConcurrentAppends(t *testing.T) {
 	ctx := context.Background()
-	storetest.Each(t, []store.Migrations{events.Migrations()}, func(t *testing.T, db *store.DB) {
+	storetest.Each(t, []store.Migrations{directory.Migrations(), auth.Migrations(), events.Migrations()}, func(t *testing.T, db *store.DB) {
 		log := events.NewLog(nil, nil)
 		const writers, each = 8, 10
 		var wg sync.WaitGroup

@@ -1,4 +1,5 @@
 import { documentsEn } from './documents';
+import { auditEn } from './audit';
 import { registerEn } from './register';
 import { recordingsEn } from './recordings';
 import { betweenEn } from './between';
@@ -14,6 +15,7 @@ export const en: Record<MessageKey, string> = {
   ...videoEn,
   ...documentsEn,
   ...registerEn,
+  ...auditEn,
   ...controlRoomEn,
   ...recordingsEn,
   ...ssoEn,

@@ -1,6 +1,7 @@
 // Vietnamese is the app's first language: every key lives here, and en.ts must translate each one
 // (the compiler checks). Placeholders are written {name}.
 import { documentsVi } from './documents';
+import { auditVi } from './audit';
 import { registerVi } from './register';
 import { recordingsVi } from './recordings';
 import { betweenVi } from './between';
@@ -15,6 +16,7 @@ export const vi = {
   ...videoVi,
   ...documentsVi,
   ...registerVi,
+  ...auditVi,
   ...controlRoomVi,
   ...recordingsVi,
   ...ssoVi,

@@ -64,7 +64,12 @@ export function RegisterEntryScreen({ id }: { id: number }) {
       </form>
       <p class="btn-row">
         {e.sha256 && <a class="btn btn-primary" href={registerApi.fileUrl(e.id)} target="_blank" rel="noopener">{t('reg.openPdf')}</a>}
-        <a class="btn btn-secondary" href={registerApi.edxmlUrl(e.id)} data-testid="edxml-export">{t('reg.edxml')}</a>
+        {e.series === 'confidential' ? (
+          <a class="btn btn-secondary" href={`${registerApi.edxmlUrl(e.id)}?confirm_confidential=1`} data-testid="edxml-export"
+            onClick={(ev) => { if (!window.confirm(t('audit.confirmConfidential'))) ev.preventDefault(); }}>{t('reg.edxml')}</a>
+        ) : (
+          <a class="btn btn-secondary" href={registerApi.edxmlUrl(e.id)} data-testid="edxml-export">{t('reg.edxml')}</a>
+        )}
         <a class="btn btn-ghost" href={registerApi.bookUrl(e.organization_id, e.year)} target="_blank" rel="noopener">{t('reg.book')}</a>
         <a class="btn btn-ghost" href="/register">{t('reg.back')}</a>
       </p>

@@ -3,6 +3,7 @@ import { Icon, type IconName } from '../../components/Icon';
 import { PageHeader } from '../../components/Layout';
 import { EmptyState } from '../../components/Status';
 import { t, type MessageKey } from '../../i18n';
+import { AuditSection } from './Audit';
 import { MeetingPointsSection } from './MeetingPoints';
 import { OrganizationsSection } from './Organizations';
 import { UsersSection } from './Users';
@@ -11,6 +12,7 @@ const SECTIONS: { slug: string; label: MessageKey; icon: IconName }[] = [
   { slug: 'organizations', label: 'admin.orgs', icon: 'building' },
   { slug: 'meeting-points', label: 'admin.points', icon: 'pin' },
   { slug: 'users', label: 'admin.users', icon: 'users' },
+  { slug: 'audit', label: 'admin.audit', icon: 'key' },
 ];
 
 /** System administration. Shown only to admins; the server refuses the calls for anyone else anyway. */
@@ -42,6 +44,7 @@ export function AdminScreen({ user, section }: { user: User; section: string }) 
       {current.slug === 'organizations' && <OrganizationsSection />}
       {current.slug === 'meeting-points' && <MeetingPointsSection />}
       {current.slug === 'users' && <UsersSection />}
+      {current.slug === 'audit' && <AuditSection />}
     </div>
   );
 }
