@@ -101,12 +101,15 @@ export interface Invitee {
   can_vote: boolean;
 }
 
+export type VoteKind = 'approval' | 'choice';
 export type VoteStatus = 'created' | 'open' | 'closed' | 'published';
 export interface Vote {
   id: number;
   meeting_id: number;
   agenda_item_id: number | null;
   question: string;
+  /** approve/reject a proposal, or choose one of several options */
+  kind: VoteKind;
   options: string[];
   approve_option: number;
   secret: boolean;
@@ -119,7 +122,8 @@ export interface Vote {
   turnout: number;
   counts?: number[];
   tally?: { members: number; present: number; ballots: number };
-  result?: { quorum_met: boolean; needed: number; passed: boolean; hash: string };
+  /** chosen: in a choice vote, the index of the option that met the rule */
+  result?: { quorum_met: boolean; needed: number; passed: boolean; chosen?: number; hash: string };
   voted: boolean;
   my_choice?: number;
 }
@@ -127,6 +131,7 @@ export interface Vote {
 export interface VoteSpec {
   agenda_item_id?: number | null;
   question: string;
+  kind?: VoteKind;
   options?: string[];
   secret: boolean;
   live_results?: boolean;

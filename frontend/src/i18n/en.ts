@@ -4,6 +4,7 @@ import { recordingsEn } from './recordings';
 import { meetingsEn } from './meetings';
 import { controlRoomEn } from './controlRoom';
 import { videoEn } from './video';
+import { meetingLifeEn } from './meetingLife';
 import type { MessageKey } from './vi';
 
 export const en: Record<MessageKey, string> = {
@@ -13,6 +14,7 @@ export const en: Record<MessageKey, string> = {
   ...registerEn,
   ...controlRoomEn,
   ...recordingsEn,
+  ...meetingLifeEn,
   'app.name': 'Paperless Meeting Room',
   'app.tagline': 'Paperless meetings and video conferencing',
   'app.skip': 'Skip to main content',

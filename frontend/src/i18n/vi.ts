@@ -6,6 +6,7 @@ import { recordingsVi } from './recordings';
 import { meetingsVi } from './meetings';
 import { controlRoomVi } from './controlRoom';
 import { videoVi } from './video';
+import { meetingLifeVi } from './meetingLife';
 
 export const vi = {
   ...meetingsVi,
@@ -14,6 +15,7 @@ export const vi = {
   ...registerVi,
   ...controlRoomVi,
   ...recordingsVi,
+  ...meetingLifeVi,
   'app.name': 'Phòng họp không giấy',
   'app.tagline': 'Hệ thống họp không giấy và hội nghị truyền hình',
   'app.skip': 'Bỏ qua đến nội dung chính',
