@@ -230,9 +230,15 @@ describe('meetings and the session', () => {
     await chair.getByTestId('approval-status').getByText('Đã phê duyệt').waitFor();
 
     await sec.getByTestId('approval-status').getByText('Đã phê duyệt').waitFor();
-    const answers = ['Đỗ Minh Tuấn, Chủ tịch UBND tỉnh', '- Thường trực Tỉnh ủy;\n- Lưu: VT.'];
-    sec.on('dialog', (d) => d.accept(answers.shift()));
     await sec.getByTestId('file-approval').click();
+    const filing = sec.getByTestId('file-dialog');
+    // The signer is required: the form says so in place, and nothing is filed.
+    await filing.getByTestId('dialog-confirm').click();
+    await filing.getByText('Hãy nhập họ tên và chức vụ người ký.').waitFor();
+    await filing.getByLabel('Người ký (họ tên, chức vụ)').fill('Đỗ Minh Tuấn, Chủ tịch UBND tỉnh');
+    await filing.getByLabel('Nơi nhận').fill('- Thường trực Tỉnh ủy;\n- Lưu: VT.');
+    await screenshot(sec, 'filing-dialog');
+    await filing.getByTestId('dialog-confirm').click();
     await sec.getByText(/Đã vào sổ: 01\/BB-UBND/).waitFor();
     await sec.goto(`${server.url}/register`);
     const row = sec.getByTestId('register-entry').first();
@@ -254,6 +260,21 @@ describe('meetings and the session', () => {
     await sec.getByTestId('incoming').getByText('01/BB-UBND').waitFor();
     await sec.getByTestId('edxml-file').setInputFiles({ name: 'hong.edxml', mimeType: 'application/xml', buffer: Buffer.from('<khong/>') });
     await sec.getByTestId('import-error').waitFor();
+  });
+
+  test('ending the meeting asks first, and going back leaves it in session', async () => {
+    const chair = pages.chair;
+    await chair.goto(meetingUrl);
+    await chair.getByTestId('action-end').click();
+    const dlg = chair.getByTestId('confirm-end');
+    await dlg.getByText('Kết thúc cuộc họp?').waitFor();
+    await screenshot(chair, 'confirm-end');
+    await dlg.getByRole('button', { name: 'Quay lại' }).click();
+    await dlg.waitFor({ state: 'detached' });
+    assert.equal(await chair.getByTestId('meeting-status').textContent(), 'Đang họp');
+    await chair.getByTestId('action-end').click();
+    await chair.getByTestId('confirm-end').getByRole('button', { name: 'Kết thúc họp' }).click();
+    await chair.getByTestId('meeting-status').getByText('Đã kết thúc').waitFor();
   });
 
   test('no page raised an error', () => {

@@ -5,6 +5,7 @@ import { PageHeader } from '../../components/Layout';
 import { ErrorBox, Loading } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
+import { confirmAction } from '../../components/Dialog';
 import { navigate, useLocation } from '../../router';
 import { session } from '../../session';
 import { AgendaTab } from './AgendaTab';
@@ -71,6 +72,8 @@ export function MeetingPage({ meetingId }: { meetingId: number }) {
   const actions = ACTIONS[m.status].filter((a) => organizer && (!sessionAction(a) || me.role === 'chair' || me.role === 'secretary' || me.role === ''));
 
   async function act(a: string) {
+    // Ending and cancelling cannot be undone: one click must not do them.
+    if ((a === 'end' || a === 'cancel') && !(await confirmAction(t(`confirm.${a}.title`), t(`confirm.${a}.message`), t(`action.${a}`), `confirm-${a}`))) return;
     try {
       await meetings.transition(meetingId, a);
       toast(t('action.done'));
