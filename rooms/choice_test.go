@@ -100,3 +100,35 @@ func TestChoiceVote(t *testing.T) {
 		}
 	})
 }
+
+// The count says what it counts: every member (chair, secretary, delegates) and, apart, the
+// members with the right to vote who are present, the number a vote opened now would have.
+func TestAttendanceCountsVoters(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, 3)
+		f.start(t)
+		c, err := f.s.Attendance(ctx, f.member(t, f.chair))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// chair, secretary, 3 voting delegates, the observer (no vote); the guest is not a member.
+		if c.Members != 6 || c.Present != 6 || c.Voters != 4 || c.VotersPresent != 4 {
+			t.Fatalf("count = %+v", c)
+		}
+		if _, _, err := f.s.SetAttendance(ctx, f.member(t, f.delegates[0]), rooms.AttendanceChange{Status: rooms.Absent, Reason: "Đi công tác"}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := f.s.CreateVote(ctx, f.member(t, f.secretary), rooms.VoteSpec{Question: "Thông qua chương trình"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err = f.s.OpenVote(ctx, f.member(t, f.chair), v.ID); err != nil {
+			t.Fatal(err)
+		}
+		c, _ = f.s.Attendance(ctx, f.member(t, f.chair))
+		if c.VotersPresent != 3 || c.Voters != 4 || v.Eligible != c.VotersPresent {
+			t.Fatalf("after an absence: count %+v, vote eligible %d", c, v.Eligible)
+		}
+	})
+}

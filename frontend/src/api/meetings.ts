@@ -71,6 +71,9 @@ export interface AttendanceCount {
   online: number;
   absent: number;
   not_yet: number;
+  /** Members with the right to vote, and of them those present (what votes count). */
+  voters?: number;
+  voters_present?: number;
 }
 
 export interface AgendaItem {

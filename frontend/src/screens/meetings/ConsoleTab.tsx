@@ -46,7 +46,7 @@ export function ConsoleTab({ snap, st }: { snap: Snapshot; st: MeetingState }) {
         </section>
       )}
       <div class="console-grid">
-        <FloorTab snap={snap} version={st.versions.floor} />
+        <FloorTab snap={snap} list={st.floor} />
         <VotesTab snap={snap} version={st.versions.votes} turnout={st.turnout} />
       </div>
     </div>

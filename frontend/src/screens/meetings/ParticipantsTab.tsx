@@ -8,6 +8,7 @@ import { EmptyState } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
 import { ask } from '../../components/Dialog';
+import { declineInvitation } from './InvitationBar';
 
 const ATT: Attendance[] = ['in_person', 'online', 'absent', 'unknown'];
 const ROLES: MeetingRole[] = ['delegate', 'guest', 'operator', 'chair', 'secretary'];
@@ -55,11 +56,7 @@ export function ParticipantsTab({ snap }: { snap: Snapshot }) {
           {mine.response === 'pending' && (
             <span class="btn-row">
               <Button size="sm" variant="secondary" onClick={() => run(() => meetings.respond(id, true, ''))}>{t('meeting.accept')}</Button>
-              <Button size="sm" variant="ghost" onClick={async () => {
-                const v = await ask({ title: t('decline.title'), confirm: t('meeting.decline'), testid: 'decline-dialog',
-                  fields: [{ name: 'reason', label: t('meeting.declineReason'), multiline: true, required: t('decline.required') }] });
-                if (v) void run(() => meetings.respond(id, false, v.reason!));
-              }} data-testid="decline">{t('meeting.decline')}</Button>
+              <Button size="sm" variant="ghost" onClick={() => void declineInvitation(id)} data-testid="decline">{t('meeting.decline')}</Button>
             </span>
           )}
         </div>
