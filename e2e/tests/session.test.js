@@ -225,6 +225,14 @@ describe('meetings and the session', () => {
     await sec.getByTestId('approval-status').getByText('Chờ phê duyệt').waitFor();
 
     const chair = pages.chair;
+    // From the console the chair reads the very text sent, with the completion time filled in.
+    await chair.goto(meetingUrl);
+    const preview = chair.getByTestId('console-approval').getByTestId('approval-preview');
+    await preview.locator('summary').click();
+    const text = await preview.getByTestId('approval-text').textContent();
+    assert.match(text, /Biên bản được lập xong vào hồi \d{2} giờ \d{2} phút, ngày/);
+    assert.match(text, /phương án "Phương án 2" được lựa chọn/);
+    await screenshot(chair, 'console-approval-preview');
     await chair.goto(`${meetingUrl}?tab=approvals`);
     await chair.getByTestId('approve').click();
     await chair.getByTestId('approval-status').getByText('Đã phê duyệt').waitFor();
