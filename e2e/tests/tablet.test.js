@@ -125,6 +125,30 @@ describe('tablets: speak, read and vote with the call going on', () => {
     assert.equal((await view(delegate)).me, session);
   });
 
+  test('an official at the district point joins as the point: the control room shows the point connected', async () => {
+    const b = await signedIn(server.url, 'chutich.dongson', undefined, { viewport: LANDSCAPE, args: FAKE_CAMERA });
+    browsers.push(b);
+    const official = b.page;
+    await official.goto(`${meetingUrl}?tab=video`);
+    await official.getByTestId('preview').waitFor({ timeout: 30_000 });
+    await official.getByTestId('join-as').selectOption({ label: 'Điểm cầu: Điểm cầu huyện Đông Sơn' });
+    await official.getByTestId('video-join').click();
+    await official.getByTestId('video-room').waitFor({ timeout: 30_000 });
+    const me = await until('joined as the point', async () => (await view(official))?.me, 10_000);
+    assert.match(me, /^point-\d+$/);
+    // The operator's control room: the point itself is connected, not "absent".
+    const operator = projector;
+    await operator.goto(`${meetingUrl}?tab=control`);
+    const cell = operator.locator(`[data-testid="cr-cell"][data-identity="${me}"]`);
+    await cell.waitFor({ timeout: 20_000 });
+    await until('the point is connected in the control room', async () => (await cell.getAttribute('data-status')) === 'connected', 30_000, 500);
+    assert.equal(await cell.getAttribute('data-name'), 'Điểm cầu huyện Đông Sơn');
+    // The chair sees the point by its name in the room.
+    await until('the chair sees the point', async () => (await view(chair)).roster.some((p) => p.identity === me && p.name === 'Điểm cầu huyện Đông Sơn'), 20_000);
+    await screenshot(operator, 'tablet-control-room-point');
+    // The point raises its hand: the request is the point's, so the grant spotlights the point.
+  });
+
   test('no page raised an error', () => {
     for (const b of browsers) assert.deepEqual(b.pageErrors, []);
   });

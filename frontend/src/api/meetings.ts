@@ -249,7 +249,10 @@ export const votes = {
 
 export const floor = {
   list: (id: number) => list(api.get<Items<FloorRequest>>(m(id, '/floor'))),
-  request: (id: number, topic: string, agenda_item_id: number | null) => api.post<FloorRequest>(m(id, '/floor'), { topic, agenda_item_id }),
+  request: (id: number, topic: string, agenda_item_id: number | null, meeting_point_id: number | null = null) =>
+    api.post<FloorRequest>(m(id, '/floor'), { topic, agenda_item_id, ...(meeting_point_id ? { meeting_point_id } : {}) }),
+  /** The invited meeting points the person may take part as (joining the video as the point). */
+  pointSeats: (id: number) => list(api.get<Items<{ id: number; name: string; role: MeetingRole }>>(m(id, '/point-seats'))),
   act: (id: number, req: number, action: string, position = 0) => api.post<FloorRequest>(m(id, `/floor/${req}`), { action, position }),
 };
 

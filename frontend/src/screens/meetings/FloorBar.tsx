@@ -6,6 +6,7 @@ import { floor as floorApi, type FloorRequest, type Snapshot } from '../../api/m
 import { Button } from '../../components/Button';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
+import { callOf } from '../../lib/call';
 import { SpeechTimer } from './FloorTab';
 
 export function FloorBar({ snap, list, compact }: { snap: Snapshot; list: FloorRequest[] | null; compact?: boolean }) {
@@ -45,7 +46,7 @@ export function FloorBar({ snap, list, compact }: { snap: Snapshot; list: FloorR
             <Button variant="danger" busy={busy === 'end'} onClick={() => run('end', () => floorApi.act(id, speaking.id, 'end'))} data-testid="floor-bar-end">{t('floor.end')}</Button>
           )}
           {me.role !== 'guest' && !chair && live && !mySpeech && mine < 0 && (
-            <Button busy={busy === 'raise'} onClick={() => run('raise', () => floorApi.request(id, '', current?.id ?? null))} data-testid="raise-hand">
+            <Button busy={busy === 'raise'} onClick={() => run('raise', () => floorApi.request(id, '', current?.id ?? null, callOf(id)?.room?.point ?? null))} data-testid="raise-hand">
               {t('floor.raise')}
             </Button>
           )}

@@ -4,7 +4,7 @@
 // tab keeps it going.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorText } from '../../api/client';
-import type { FloorRequest, Snapshot } from '../../api/meetings';
+import { floor as floorApi, type FloorRequest, type Snapshot } from '../../api/meetings';
 import { Button } from '../../components/Button';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
@@ -23,11 +23,18 @@ export function VideoTab({ snap, floor }: { snap: Snapshot; floor: FloorRequest[
   const room = mine?.room ?? null;
   const [busy, setBusy] = useState(false);
   const [preview, setPreview] = useState(0); // bumps when the preview's tracks change
+  // At a meeting point's PC the person takes part as the point ('' = as oneself).
+  const [seats, setSeats] = useState<{ id: number; name: string }[]>([]);
+  const [seat, setSeat] = useState('');
+  useEffect(() => {
+    floorApi.pointSeats(id).then(setSeats, () => setSeats([]));
+  }, [id]);
   const mounted = useRef(true);
 
   async function join(stream: MediaStream, memo: Remembered | null) {
     const r = new MediaRoom(id, stream, {
       micMuted: memo?.micMuted, camOff: memo?.camOff, session: memo?.session,
+      point: memo ? memo.point ?? null : seat ? Number(seat) : null,
       // After a reload the clock runs from the page's start: the time a person waits for pictures.
       since: memo ? 0 : performance.now(),
     });
@@ -87,6 +94,15 @@ export function VideoTab({ snap, floor }: { snap: Snapshot; floor: FloorRequest[
     <div class="video-lobby" data-testid="video-lobby">
       {local && <Video key={preview} stream={local} label={t('video.preview')} testid="preview" />}
       {local && <DevicePicker local={local} onTrack={replacePreview} />}
+      {seats.length > 0 && (
+        <div class="field">
+          <label class="field-label" for="join-as">{t('video.joinAs')}</label>
+          <select id="join-as" class="input" value={seat} onChange={(e) => setSeat(e.currentTarget.value)} data-testid="join-as">
+            <option value="">{t('video.joinAsSelf')}</option>
+            {seats.map((p) => <option key={p.id} value={String(p.id)}>{t('video.joinAsPoint', { name: p.name })}</option>)}
+          </select>
+        </div>
+      )}
       <div class="btn-row">
         <Button onClick={() => local && join(local, null)} disabled={!local} busy={busy} data-testid="video-join">{t('video.join')}</Button>
       </div>
