@@ -30,6 +30,10 @@ type AttendanceCount struct {
 	Online   int `json:"online"`
 	Absent   int `json:"absent"`
 	NotYet   int `json:"not_yet"`
+	// Voters are the members with the right to vote, VotersPresent those of them present: what
+	// a vote opened now would count, which Members (chair, secretary, points too) is not.
+	Voters        int `json:"voters"`
+	VotersPresent int `json:"voters_present"`
 }
 
 // AttendanceChange is a roll-call entry: for oneself (ParticipantID 0) or, by the secretary,
@@ -106,8 +110,9 @@ func (s *Service) Attendance(ctx context.Context, mem Member) (AttendanceCount, 
 }
 
 func countAttendance(ctx context.Context, q store.Querier, meetingID int64) (AttendanceCount, error) {
-	rows, err := q.QueryContext(ctx, `SELECT attendance, COUNT(*) FROM meeting_participants
-		WHERE meeting_id = ? AND role IN ('chair', 'secretary', 'delegate') GROUP BY attendance`, meetingID)
+	rows, err := q.QueryContext(ctx, `SELECT attendance, CASE WHEN can_vote AND user_id IS NOT NULL THEN 1 ELSE 0 END, COUNT(*)
+		FROM meeting_participants WHERE meeting_id = ? AND role IN ('chair', 'secretary', 'delegate')
+		GROUP BY attendance, CASE WHEN can_vote AND user_id IS NOT NULL THEN 1 ELSE 0 END`, meetingID)
 	if err != nil {
 		return AttendanceCount{}, fmt.Errorf("rooms: count attendance: %w", err)
 	}
@@ -115,11 +120,18 @@ func countAttendance(ctx context.Context, q store.Querier, meetingID int64) (Att
 	var c AttendanceCount
 	for rows.Next() {
 		var a string
+		var voter bool
 		var n int
-		if err := rows.Scan(&a, &n); err != nil {
+		if err := rows.Scan(&a, &voter, &n); err != nil {
 			return AttendanceCount{}, err
 		}
 		c.Members += n
+		if voter {
+			c.Voters += n
+			if Attendance(a) == InPersonPresent || Attendance(a) == OnlinePresent {
+				c.VotersPresent += n
+			}
+		}
 		switch Attendance(a) {
 		case InPersonPresent:
 			c.InPerson += n

@@ -72,6 +72,8 @@ func (s *Service) DraftRecord(ctx context.Context, m Member, kind string) (any, 
 		mm.EndedAt = VietnameseTime(*mt.EndedAt)
 	}
 	var present, absent []string
+	labels := map[int64]string{} // user → "Name, title (unit)", for the speeches
+	points := map[int64]string{} // meeting point → its name
 	for _, p := range parts {
 		label := p.Name
 		if p.Title != "" {
@@ -79,6 +81,12 @@ func (s *Service) DraftRecord(ctx context.Context, m Member, kind string) (any, 
 		}
 		if p.Organization != "" {
 			label += " (" + p.Organization + ")"
+		}
+		if p.UserID != nil {
+			labels[*p.UserID] = label
+		}
+		if p.MeetingPointID != nil {
+			points[*p.MeetingPointID] = p.Name
 		}
 		switch p.Role {
 		case RoleChair:
@@ -110,34 +118,69 @@ func (s *Service) DraftRecord(ctx context.Context, m Member, kind string) (any, 
 	if err != nil {
 		return nil, err
 	}
+	// Speeches and votes go under their agenda item; those under none (or an item since removed)
+	// under "Các nội dung khác", so nothing recorded is left out of the draft.
+	known := map[int64]bool{}
+	for _, it := range items {
+		known[it.ID] = true
+	}
+	key := func(id *int64) int64 {
+		if id != nil && known[*id] {
+			return *id
+		}
+		return 0
+	}
+	speeches, voteLines := map[int64][]string{}, map[int64][]string{}
+	for _, f := range floor {
+		if f.StartedAt == nil {
+			continue
+		}
+		k := key(f.AgendaItemID)
+		speeches[k] = append(speeches[k], speechLine(f, labels, points))
+	}
+	for _, v := range votes {
+		if v.Tally != nil && v.Result != nil {
+			k := key(v.AgendaItemID)
+			voteLines[k] = append(voteLines[k], voteLine(v))
+		}
+	}
 	for _, it := range items {
 		id := it.ID
 		mi := MinutesItem{AgendaItemID: &id, Title: it.Title}
 		if it.Presenter != "" {
 			mi.Proceedings = it.Presenter + " trình bày."
 		}
-		var sp []string
-		for _, f := range floor {
-			if f.AgendaItemID != nil && *f.AgendaItemID == it.ID && f.StartedAt != nil {
-				line := "- " + f.UserName
-				if f.Topic != "" {
-					line += ": " + f.Topic
-				}
-				sp = append(sp, line)
-			}
-		}
-		mi.Speeches = strings.Join(sp, "\n")
-		var vl []string
-		for _, v := range votes {
-			if v.AgendaItemID != nil && *v.AgendaItemID == it.ID && v.Tally != nil && v.Result != nil {
-				vl = append(vl, voteLine(v))
-			}
-		}
-		mi.Votes = strings.Join(vl, "\n")
+		mi.Speeches, mi.Votes = strings.Join(speeches[id], "\n"), strings.Join(voteLines[id], "\n")
 		mm.Items = append(mm.Items, mi)
 	}
-	mm.Closing = "Biên bản được lập xong vào hồi ... và được thông qua trước các đại biểu dự họp."
+	if len(speeches[0]) > 0 || len(voteLines[0]) > 0 {
+		mm.Items = append(mm.Items, MinutesItem{Title: "Các nội dung khác", Speeches: strings.Join(speeches[0], "\n"), Votes: strings.Join(voteLines[0], "\n")})
+	}
+	// The minutes are completed when the meeting ends (or now, for a draft made before that); the
+	// secretary may correct the time, but no placeholder is left to reach the filed document.
+	done := s.db.Now()
+	if mt.EndedAt != nil {
+		done = *mt.EndedAt
+	}
+	mm.Closing = "Biên bản được lập xong vào hồi " + VietnameseTime(done) + " và được thông qua trước các đại biểu dự họp."
 	return mm, nil
+}
+
+// speechLine names the speaker as the minutes do, with title and unit, and the meeting point
+// they spoke from.
+func speechLine(f FloorRequest, labels, points map[int64]string) string {
+	who := labels[f.UserID]
+	if who == "" {
+		who = f.UserName
+	}
+	if f.MeetingPointID != nil && points[*f.MeetingPointID] != "" {
+		who += " — tại điểm cầu " + points[*f.MeetingPointID]
+	}
+	line := "- " + who
+	if f.Topic != "" {
+		line += ": " + f.Topic
+	}
+	return line
 }
 
 func voteLine(v Vote) string {
@@ -154,7 +197,12 @@ func voteLine(v Vote) string {
 		parts = append(parts, fmt.Sprintf("%s: %d/%d (%.2f%%)", o, n, v.Tally.Members, pct))
 	}
 	outcome := "không được thông qua"
-	if v.Result.Passed {
+	switch {
+	case v.Kind == ChoiceVote && v.Result.Chosen != nil && *v.Result.Chosen < len(v.Options):
+		outcome = fmt.Sprintf("phương án \"%s\" được lựa chọn", v.Options[*v.Result.Chosen])
+	case v.Kind == ChoiceVote:
+		outcome = "không có phương án nào đạt tỷ lệ quy định"
+	case v.Result.Passed:
 		outcome = "được thông qua"
 	}
 	kind := "công khai"

@@ -239,8 +239,10 @@ func (s *Service) ActOnFloor(ctx context.Context, m Member, id int64, a FloorAct
 					commands = append(commands, MediaCommand{Type: "mute", Identity: p.MediaIdentity()})
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE floor_requests SET status = 'speaking', started_at = ?, limit_seconds = ?, decided_by = ?
-				WHERE id = ?`, now, limit, m.UserID, id); err != nil {
+			// The speech belongs to the item under discussion when it is given, not when it was asked for.
+			if _, err := tx.ExecContext(ctx, `UPDATE floor_requests SET status = 'speaking', started_at = ?, limit_seconds = ?, decided_by = ?,
+				agenda_item_id = COALESCE((SELECT item_id FROM agenda_current WHERE meeting_id = ?), agenda_item_id)
+				WHERE id = ?`, now, limit, m.UserID, m.MeetingID, id); err != nil {
 				return err
 			}
 			commands = append(commands, MediaCommand{Type: "spotlight", Identity: cur.MediaIdentity()},

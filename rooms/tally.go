@@ -55,14 +55,19 @@ type Tally struct {
 	Approve  int          `json:"approve"` // index of the option that counts towards passing
 	Majority MajorityRule `json:"majority"`
 	Quorum   QuorumRule   `json:"quorum"`
+	// Choice: a choice between options rather than approve/reject; Approve is then unused.
+	// Omitted when false, so approval tallies (and their frozen hashes) are as before.
+	Choice bool `json:"choice,omitempty"`
 }
 
 // Result is what a tally means under its rules.
 type Result struct {
-	QuorumMet bool   `json:"quorum_met"`
-	Needed    int    `json:"needed"` // approve ballots needed to pass
-	Passed    bool   `json:"passed"`
-	Hash      string `json:"hash"` // SHA-256 over the canonical tally, frozen at close
+	QuorumMet bool `json:"quorum_met"`
+	Needed    int  `json:"needed"` // approve ballots (or ballots for one option) needed to pass
+	Passed    bool `json:"passed"`
+	// Chosen is, in a choice vote, the index of the option that met the rule (none: nil).
+	Chosen *int   `json:"chosen,omitempty"`
+	Hash   string `json:"hash"` // SHA-256 over the canonical tally, frozen at close
 }
 
 // needed returns the smallest count that satisfies "more than half of n".
@@ -117,7 +122,19 @@ func (t Tally) Evaluate() (Result, error) {
 	case MoreThanHalfOfPresent:
 		r.Needed = moreThanHalf(t.Present)
 	}
-	r.Passed = r.QuorumMet && t.Members > 0 && t.Counts[t.Approve] >= r.Needed
+	if t.Choice {
+		// Each rule needs more than half (or two thirds) of a total no smaller than the ballots,
+		// so at most one option can meet it.
+		for i, c := range t.Counts {
+			if r.QuorumMet && t.Members > 0 && c >= r.Needed {
+				r.Chosen = &i
+				r.Passed = true
+				break
+			}
+		}
+	} else {
+		r.Passed = r.QuorumMet && t.Members > 0 && t.Counts[t.Approve] >= r.Needed
+	}
 	canonical, err := json.Marshal(t) // struct field order makes this canonical
 	if err != nil {
 		return Result{}, err

@@ -37,11 +37,23 @@ const (
 // DefaultOptions are the usual choices of a vote (biểu quyết).
 var DefaultOptions = []string{"Tán thành", "Không tán thành", "Không biểu quyết"}
 
+// VoteKind says what a vote decides.
+type VoteKind string
+
+const (
+	// ApprovalVote decides a proposal: it passes when the approving option meets the rule.
+	ApprovalVote VoteKind = "approval"
+	// ChoiceVote chooses one of several options (Phương án 1, 2, …): the option that meets the
+	// rule is chosen, or none is. No option approves or rejects.
+	ChoiceVote VoteKind = "choice"
+)
+
 // VoteSpec is what the chair or secretary sets up before a vote opens.
 type VoteSpec struct {
 	AgendaItemID *int64   `json:"agenda_item_id"`
 	DocumentID   *int64   `json:"document_id"`
 	Question     string   `json:"question"`
+	Kind         VoteKind `json:"kind"`
 	Options      []string `json:"options"`
 	// ApproveOption is the option whose count decides whether the vote passes (0 = Tán thành).
 	ApproveOption int `json:"approve_option"`
@@ -84,6 +96,15 @@ func (v *VoteSpec) Validate() error {
 	if utf8.RuneCountInString(v.Question) > 2000 {
 		return errs.Fieldf("question", "Nội dung biểu quyết tối đa 2000 ký tự.", "The question may have at most 2000 characters.")
 	}
+	if v.Kind == "" {
+		v.Kind = ApprovalVote
+	}
+	if v.Kind != ApprovalVote && v.Kind != ChoiceVote {
+		return errs.Fieldf("kind", "Loại biểu quyết không hợp lệ.", "Unknown vote kind %q.", v.Kind)
+	}
+	if len(v.Options) == 0 && v.Kind == ChoiceVote {
+		return errs.Fieldf("options", "Biểu quyết lựa chọn cần ít nhất 2 phương án, mỗi phương án một dòng.", "A choice vote needs at least 2 options, one a line.")
+	}
 	if len(v.Options) == 0 {
 		v.Options = append([]string(nil), DefaultOptions...)
 	}
@@ -100,6 +121,9 @@ func (v *VoteSpec) Validate() error {
 			return errs.Fieldf("options", "Phương án %q bị trùng.", "Option %q appears twice.", o)
 		}
 		seen[o], v.Options[i] = true, o
+	}
+	if v.Kind == ChoiceVote {
+		v.ApproveOption = 0 // no option approves in a choice vote
 	}
 	if v.ApproveOption < 0 || v.ApproveOption >= len(v.Options) {
 		return errs.Fieldf("approve_option", "Phương án tán thành không hợp lệ.", "The approving option is out of range.")
@@ -153,15 +177,15 @@ type voteEvent struct {
 	Counts  []int      `json:"counts,omitempty"`
 }
 
-const voteColumns = `id, meeting_id, agenda_item_id, document_id, question, options, approve_option, secret, live_results,
+const voteColumns = `id, meeting_id, agenda_item_id, document_id, question, kind, options, approve_option, secret, live_results,
 	electorate, quorum, majority, status, eligible, turnout, counts, tally, result, opened_at, closed_at, published_at, created_at`
 
 func scanVote(row interface{ Scan(...any) error }) (Vote, error) {
 	var v Vote
-	var options, electorate, quorum, majority, status string
+	var kind, options, electorate, quorum, majority, status string
 	var counts, tally, result sql.NullString
 	var opened, closed, published, created store.Time
-	err := row.Scan(&v.ID, &v.MeetingID, &v.AgendaItemID, &v.DocumentID, &v.Question, &options, &v.ApproveOption, &v.Secret,
+	err := row.Scan(&v.ID, &v.MeetingID, &v.AgendaItemID, &v.DocumentID, &v.Question, &kind, &options, &v.ApproveOption, &v.Secret,
 		&v.LiveResults, &electorate, &quorum, &majority, &status, &v.Eligible, &v.Turnout, &counts, &tally, &result,
 		&opened, &closed, &published, &created)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -170,6 +194,7 @@ func scanVote(row interface{ Scan(...any) error }) (Vote, error) {
 	if err != nil {
 		return Vote{}, fmt.Errorf("rooms: scan vote: %w", err)
 	}
+	v.Kind = VoteKind(kind)
 	v.Electorate, v.Quorum, v.Majority, v.Status = Electorate(electorate), QuorumRule(quorum), MajorityRule(majority), VoteStatus(status)
 	v.CreatedAt = created.Time
 	v.OpenedAt, v.ClosedAt, v.PublishedAt = timePtr(opened), timePtr(closed), timePtr(published)

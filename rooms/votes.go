@@ -38,10 +38,10 @@ func (s *Service) CreateVote(ctx context.Context, m Member, spec VoteSpec) (Vote
 		}
 		opts, _ := json.Marshal(spec.Options)
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO votes (meeting_id, agenda_item_id, document_id, question, options, approve_option,
+		err := tx.QueryRowContext(ctx, `INSERT INTO votes (meeting_id, agenda_item_id, document_id, question, kind, options, approve_option,
 			secret, live_results, electorate, quorum, majority, status, eligible, turnout, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?) RETURNING id`,
-			m.MeetingID, spec.AgendaItemID, spec.DocumentID, spec.Question, string(opts), spec.ApproveOption, spec.Secret,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?) RETURNING id`,
+			m.MeetingID, spec.AgendaItemID, spec.DocumentID, spec.Question, string(spec.Kind), string(opts), spec.ApproveOption, spec.Secret,
 			spec.LiveResults, string(spec.Electorate), string(spec.Quorum), string(spec.Majority), string(VoteCreated), m.UserID, tx.Now()).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("rooms: create vote: %w", err)
@@ -131,7 +131,8 @@ func (s *Service) CloseVote(ctx context.Context, m Member, voteID int64) (Vote, 
 		}
 		// Members are fixed at opening; presence is read at closing and cannot exceed them.
 		present = min(present, members)
-		t := Tally{Members: members, Present: present, Ballots: turnout, Counts: c, Approve: v.ApproveOption, Majority: v.Majority, Quorum: v.Quorum}
+		t := Tally{Members: members, Present: present, Ballots: turnout, Counts: c, Approve: v.ApproveOption, Majority: v.Majority, Quorum: v.Quorum,
+			Choice: v.Kind == ChoiceVote}
 		r, err := t.Evaluate()
 		if err != nil {
 			return fmt.Errorf("rooms: tally of vote %d: %w", voteID, err)

@@ -226,8 +226,8 @@ describe('control room', () => {
     const on = (await panel.getByTestId('cr-act-audio_only').count()) > 0;
     await act(on ? 'audio_only' : 'video_on', '', 'audio_only');
 
-    operator.once('dialog', (d) => d.accept());
     await panel.getByTestId('cr-act-rejoin').click();
+    await operator.getByRole('dialog').getByRole('button', { name: 'Yêu cầu kết nối lại' }).click();
     await sent('rejoin');
     // The point is told to reconnect and does, with a fresh token, as the web app would.
     await told('rejoin', 0);

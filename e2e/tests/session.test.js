@@ -128,12 +128,16 @@ describe('meetings and the session', () => {
     await page.getByTestId('my-attendance').getByText('Có mặt trực tiếp').waitFor();
   }
 
-  async function runVote({ question, secret, choices, expect }) {
+  async function runVote({ question, secret, choices, expect, options }) {
     const chair = pages.chair;
     await chair.goto(`${meetingUrl}?tab=votes`);
     await chair.getByTestId('new-vote').waitFor();
     await chair.getByLabel('Nội dung biểu quyết').fill(question);
     if (secret) await chair.getByLabel('Bỏ phiếu kín').check();
+    if (options) {
+      await chair.getByTestId('vote-kind-choice').check();
+      await chair.getByLabel('Các phương án (mỗi dòng một phương án, ít nhất 2)').fill(options.join('\n'));
+    }
     await chair.getByTestId('new-vote').getByRole('button', { name: 'Tạo biểu quyết' }).click();
     const card = chair.getByTestId('vote-card').filter({ hasText: question });
     await card.getByTestId('vote-open').click();
@@ -162,7 +166,8 @@ describe('meetings and the session', () => {
     const counts = await result.getByTestId('vote-count').allTextContents();
     assert.deepEqual(counts.map(Number), expect.counts);
     assert.equal(await result.getByTestId('vote-outcome').textContent(), expect.outcome);
-    await screenshot(pages.proj, `projector-result-${secret ? 'secret' : 'open'}`);
+    await screenshot(pages.proj, `projector-result-${options ? 'choice' : secret ? 'secret' : 'open'}`);
+    return result;
   }
 
   test('the chair runs an open vote; three delegates vote on their tablets; the projector shows the result', async () => {
@@ -184,6 +189,23 @@ describe('meetings and the session', () => {
       expect: { counts: [3, 0, 0], outcome: 'Được thông qua' } });
   });
 
+  test('a choice between two options names the option chosen, in neutral colours, on the projector and the delegate page', async () => {
+    const question = 'Lựa chọn phương án bố trí trụ sở làm việc';
+    // 4 members: 2 ballots for "Phương án 2" are not more than half, so no option is chosen; 3 are.
+    const result = await runVote({ question, secret: false, choices: [1, 1, 0], options: ['Phương án 1', 'Phương án 2'],
+      expect: { counts: [1, 2], outcome: 'Không có phương án nào đạt tỷ lệ quy định' } });
+    assert.equal(await result.getByTestId('vote-outcome').getAttribute('class'), 'vote-outcome chosen');
+    const second = 'Lựa chọn phương án tổ chức hội nghị tổng kết';
+    await runVote({ question: second, secret: true, choices: [1, 1, 1], options: ['Phương án 1', 'Phương án 2'],
+      expect: { counts: [0, 3], outcome: 'Phương án được lựa chọn: Phương án 2' } });
+    const d1 = pages.d1;
+    await d1.goto(`${meetingUrl}?tab=votes`);
+    const card = d1.getByTestId('vote-card').filter({ hasText: second });
+    await card.getByTestId('vote-outcome').getByText('Phương án được lựa chọn: Phương án 2').waitFor();
+    await card.getByTestId('vote-kind').waitFor();
+    await screenshot(d1, 'delegate-choice-result');
+  });
+
   test('the secretary writes the minutes, the chair approves them, and they are filed in the register', async () => {
     const sec = pages.sec;
     await sec.goto(`${meetingUrl}?tab=minutes`);
@@ -191,6 +213,9 @@ describe('meetings and the session', () => {
     // The draft comes from the records: the published vote is in it.
     await sec.locator('textarea[name^="votes-"]').first().waitFor();
     assert.match(await sec.locator('textarea[name="participants"]').inputValue(), /Trần Quốc Bảo/);
+    const voteText = (await sec.locator('textarea[name^="votes-"]').evaluateAll((els) => els.map((e) => e.value))).join('\n');
+    assert.match(voteText, /"Lựa chọn phương án tổ chức hội nghị tổng kết".*Kết quả: phương án "Phương án 2" được lựa chọn\./);
+    assert.match(voteText, /"Lựa chọn phương án bố trí trụ sở làm việc".*Kết quả: không có phương án nào đạt tỷ lệ quy định\./);
     await sec.getByTestId('record-save').click();
     await sec.getByText('Đã lưu phiên bản 1.').waitFor();
 
@@ -200,14 +225,28 @@ describe('meetings and the session', () => {
     await sec.getByTestId('approval-status').getByText('Chờ phê duyệt').waitFor();
 
     const chair = pages.chair;
+    // From the console the chair reads the very text sent, with the completion time filled in.
+    await chair.goto(meetingUrl);
+    const preview = chair.getByTestId('console-approval').getByTestId('approval-preview');
+    await preview.locator('summary').click();
+    const text = await preview.getByTestId('approval-text').textContent();
+    assert.match(text, /Biên bản được lập xong vào hồi \d{2} giờ \d{2} phút, ngày/);
+    assert.match(text, /phương án "Phương án 2" được lựa chọn/);
+    await screenshot(chair, 'console-approval-preview');
     await chair.goto(`${meetingUrl}?tab=approvals`);
     await chair.getByTestId('approve').click();
     await chair.getByTestId('approval-status').getByText('Đã phê duyệt').waitFor();
 
     await sec.getByTestId('approval-status').getByText('Đã phê duyệt').waitFor();
-    const answers = ['Đỗ Minh Tuấn, Chủ tịch UBND tỉnh', '- Thường trực Tỉnh ủy;\n- Lưu: VT.'];
-    sec.on('dialog', (d) => d.accept(answers.shift()));
     await sec.getByTestId('file-approval').click();
+    const filing = sec.getByTestId('file-dialog');
+    // The signer is required: the form says so in place, and nothing is filed.
+    await filing.getByTestId('dialog-confirm').click();
+    await filing.getByText('Hãy nhập họ tên và chức vụ người ký.').waitFor();
+    await filing.getByLabel('Người ký (họ tên, chức vụ)').fill('Đỗ Minh Tuấn, Chủ tịch UBND tỉnh');
+    await filing.getByLabel('Nơi nhận').fill('- Thường trực Tỉnh ủy;\n- Lưu: VT.');
+    await screenshot(sec, 'filing-dialog');
+    await filing.getByTestId('dialog-confirm').click();
     await sec.getByText(/Đã vào sổ: 01\/BB-UBND/).waitFor();
     await sec.goto(`${server.url}/register`);
     const row = sec.getByTestId('register-entry').first();
@@ -229,6 +268,21 @@ describe('meetings and the session', () => {
     await sec.getByTestId('incoming').getByText('01/BB-UBND').waitFor();
     await sec.getByTestId('edxml-file').setInputFiles({ name: 'hong.edxml', mimeType: 'application/xml', buffer: Buffer.from('<khong/>') });
     await sec.getByTestId('import-error').waitFor();
+  });
+
+  test('ending the meeting asks first, and going back leaves it in session', async () => {
+    const chair = pages.chair;
+    await chair.goto(meetingUrl);
+    await chair.getByTestId('action-end').click();
+    const dlg = chair.getByTestId('confirm-end');
+    await dlg.getByText('Kết thúc cuộc họp?').waitFor();
+    await screenshot(chair, 'confirm-end');
+    await dlg.getByRole('button', { name: 'Quay lại' }).click();
+    await dlg.waitFor({ state: 'detached' });
+    assert.equal(await chair.getByTestId('meeting-status').textContent(), 'Đang họp');
+    await chair.getByTestId('action-end').click();
+    await chair.getByTestId('confirm-end').getByRole('button', { name: 'Kết thúc họp' }).click();
+    await chair.getByTestId('meeting-status').getByText('Đã kết thúc').waitFor();
   });
 
   test('no page raised an error', () => {

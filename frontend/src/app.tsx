@@ -3,6 +3,7 @@ import { errorText } from './api/client';
 import { Layout } from './components/Layout';
 import { ErrorBox, Loading } from './components/Status';
 import { Toasts } from './components/Toast';
+import { Dialogs } from './components/Dialog';
 import { useLang } from './i18n';
 import { match, navigate, useLocation } from './router';
 import { routes } from './routes';
@@ -16,6 +17,7 @@ export function App() {
     <>
       <Screen />
       <Toasts />
+      <Dialogs />
     </>
   );
 }

@@ -69,11 +69,18 @@ func (s *Server) sessionRoutes() {
 			return nil, errs.E(errs.Unavailable, "Máy chủ hội nghị truyền hình chưa bật.", "The media server is not running.")
 		}
 		g := mediaGrant(mem, p)
+		if err := s.asPoint(w, r, mem, p, &g); err != nil {
+			return nil, err
+		}
 		token, err := s.d.Media.Sign(g, 2*time.Minute)
 		if err != nil {
 			return nil, err
 		}
 		return map[string]any{"token": token, "url": "/rtc", "grant": g}, nil
+	}))
+	m.HandleFunc("GET /api/meetings/{id}/point-seats", act(func(w http.ResponseWriter, r *http.Request, mem rooms.Member, p *auth.Principal) (any, error) {
+		ps, err := s.d.Rooms.PointSeats(r.Context(), mem, p.OrganizationID)
+		return items(ps), err
 	}))
 	// Media commands from the video tab and the control room; who may send which is decided by
 	// rooms.CheckMediaCommand.

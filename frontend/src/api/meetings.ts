@@ -71,6 +71,9 @@ export interface AttendanceCount {
   online: number;
   absent: number;
   not_yet: number;
+  /** Members with the right to vote, and of them those present (what votes count). */
+  voters?: number;
+  voters_present?: number;
 }
 
 export interface AgendaItem {
@@ -101,12 +104,15 @@ export interface Invitee {
   can_vote: boolean;
 }
 
+export type VoteKind = 'approval' | 'choice';
 export type VoteStatus = 'created' | 'open' | 'closed' | 'published';
 export interface Vote {
   id: number;
   meeting_id: number;
   agenda_item_id: number | null;
   question: string;
+  /** approve/reject a proposal, or choose one of several options */
+  kind: VoteKind;
   options: string[];
   approve_option: number;
   secret: boolean;
@@ -119,7 +125,8 @@ export interface Vote {
   turnout: number;
   counts?: number[];
   tally?: { members: number; present: number; ballots: number };
-  result?: { quorum_met: boolean; needed: number; passed: boolean; hash: string };
+  /** chosen: in a choice vote, the index of the option that met the rule */
+  result?: { quorum_met: boolean; needed: number; passed: boolean; chosen?: number; hash: string };
   voted: boolean;
   my_choice?: number;
 }
@@ -127,6 +134,7 @@ export interface Vote {
 export interface VoteSpec {
   agenda_item_id?: number | null;
   question: string;
+  kind?: VoteKind;
   options?: string[];
   secret: boolean;
   live_results?: boolean;
@@ -241,7 +249,10 @@ export const votes = {
 
 export const floor = {
   list: (id: number) => list(api.get<Items<FloorRequest>>(m(id, '/floor'))),
-  request: (id: number, topic: string, agenda_item_id: number | null) => api.post<FloorRequest>(m(id, '/floor'), { topic, agenda_item_id }),
+  request: (id: number, topic: string, agenda_item_id: number | null, meeting_point_id: number | null = null) =>
+    api.post<FloorRequest>(m(id, '/floor'), { topic, agenda_item_id, ...(meeting_point_id ? { meeting_point_id } : {}) }),
+  /** The invited meeting points the person may take part as (joining the video as the point). */
+  pointSeats: (id: number) => list(api.get<Items<{ id: number; name: string; role: MeetingRole }>>(m(id, '/point-seats'))),
   act: (id: number, req: number, action: string, position = 0) => api.post<FloorRequest>(m(id, `/floor/${req}`), { action, position }),
 };
 

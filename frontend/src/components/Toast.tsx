@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'preact/hooks';
 import { createStore, useStore } from '../lib/store';
 import { t } from '../i18n';
 
@@ -26,10 +27,30 @@ function dismiss(id: number) {
   toasts.update((list) => list.filter((x) => x.id !== id));
 }
 
+/** True while a field in the lower half of the screen is being filled: toasts then go to the top. */
+function useFillingLow(): boolean {
+  const [low, setLow] = useState(false);
+  useEffect(() => {
+    const check = () => {
+      const el = document.activeElement;
+      const field = el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement;
+      setLow(field && el.getBoundingClientRect().bottom > window.innerHeight / 2);
+    };
+    addEventListener('focusin', check);
+    addEventListener('focusout', check);
+    return () => {
+      removeEventListener('focusin', check);
+      removeEventListener('focusout', check);
+    };
+  }, []);
+  return low;
+}
+
 export function Toasts() {
   const list = useStore(toasts);
+  const low = useFillingLow();
   return (
-    <div class="toasts" aria-live="polite" aria-atomic="false">
+    <div class={`toasts${low ? ' toasts-top' : ''}`} aria-live="polite" aria-atomic="false">
       {list.map((x) => (
         <div key={x.id} class={`toast toast-${x.kind}`} role={x.kind === 'error' ? 'alert' : 'status'}>
           <span>{x.text}</span>

@@ -8,6 +8,7 @@ import { controlRoomEn } from './controlRoom';
 import { videoEn } from './video';
 import { ssoEn } from './sso';
 import { notificationsEn } from './notifications';
+import { meetingLifeEn } from './meetingLife';
 import type { MessageKey } from './vi';
 
 export const en: Record<MessageKey, string> = {
@@ -21,6 +22,7 @@ export const en: Record<MessageKey, string> = {
   ...ssoEn,
   ...notificationsEn,
   ...betweenEn,
+  ...meetingLifeEn,
   'app.name': 'Paperless Meeting Room',
   'app.tagline': 'Paperless meetings and video conferencing',
   'app.skip': 'Skip to main content',

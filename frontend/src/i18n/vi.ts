@@ -10,6 +10,7 @@ import { controlRoomVi } from './controlRoom';
 import { videoVi } from './video';
 import { ssoVi } from './sso';
 import { notificationsVi } from './notifications';
+import { meetingLifeVi } from './meetingLife';
 
 export const vi = {
   ...meetingsVi,
@@ -22,6 +23,7 @@ export const vi = {
   ...ssoVi,
   ...notificationsVi,
   ...betweenVi,
+  ...meetingLifeVi,
   'app.name': 'Phòng họp không giấy',
   'app.tagline': 'Hệ thống họp không giấy và hội nghị truyền hình',
   'app.skip': 'Bỏ qua đến nội dung chính',

@@ -49,6 +49,8 @@ export interface Remembered {
   at: number;
   micMuted: boolean;
   camOff: boolean;
+  /** The meeting point joined as, if any. */
+  point?: number | null;
 }
 
 const memoryKey = (meetingId: number) => `phonghop.media.${meetingId}`;
@@ -89,11 +91,15 @@ export interface Options {
   session?: string;
   /** The moment the measurement of time to first frame starts (performance.now()). */
   since?: number;
+  /** Take part as this invited meeting point (its identity in the room), not as oneself. */
+  point?: number | null;
 }
 
 export class MediaRoom {
   readonly view: Store<RoomView>;
   grant: Grant | null = null;
+  /** The meeting point this connection is, or null for the person. */
+  readonly point: number | null;
   private ws: WebSocket | null = null;
   private pub: Publisher | null = null;
   private sub: Subscriber | null = null;
@@ -133,6 +139,7 @@ export class MediaRoom {
 
   constructor(private meetingId: number, private local: MediaStream, opts: Options = {}) {
     this.micMutedSelf = !!opts.micMuted;
+    this.point = opts.point ?? null;
     this.session = opts.session ?? '';
     this.joinStart = opts.since ?? performance.now();
     this.v = {
@@ -256,7 +263,8 @@ export class MediaRoom {
   }
 
   private async connect() {
-    const { token, grant, url } = await api.post<{ token: string; grant: Grant; url?: string }>(`/api/meetings/${this.meetingId}/media-token`);
+    const { token, grant, url } = await api.post<{ token: string; grant: Grant; url?: string }>(`/api/meetings/${this.meetingId}/media-token`,
+      this.point ? { meeting_point_id: this.point } : undefined);
     if (this.closed) return;
     this.grant = grant;
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -539,7 +547,7 @@ export class MediaRoom {
 
   private persist() {
     if (!this.session || this.closed) return;
-    remember(this.meetingId, { session: this.session, at: Date.now(), micMuted: this.micMutedSelf, camOff: this.v.camOff });
+    remember(this.meetingId, { session: this.session, at: Date.now(), micMuted: this.micMutedSelf, camOff: this.v.camOff, point: this.point });
   }
 
   /** Keeps the remembered state fresh (called when the page is hidden or reloaded). */

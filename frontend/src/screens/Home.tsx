@@ -6,6 +6,7 @@ import { PageHeader } from '../components/Layout';
 import { Card, EmptyState, ErrorBox, Loading } from '../components/Status';
 import { t } from '../i18n';
 import { MyMeetings } from './meetings/MyMeetings';
+import { HomeDocuments } from './meetings/HomeDocuments';
 import { secretaryOf } from '../session';
 
 export function HomeScreen({ user }: { user: User }) {
@@ -59,7 +60,7 @@ export function HomeScreen({ user }: { user: User }) {
           )}
         </Card>
         <Card title={t('home.documents')} class="home-docs">
-          <EmptyState icon="document" title={t('home.documentsEmpty')} />
+          <HomeDocuments />
         </Card>
       </div>
     </div>

@@ -5,6 +5,7 @@ import { Button } from '../../components/Button';
 import { EmptyState } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
+import { ask, confirmAction } from '../../components/Dialog';
 
 /**
  * The agenda: everyone reads it and sees the item under discussion; organizers add, edit,
@@ -96,12 +97,13 @@ export function AgendaTab({ snap }: { snap: Snapshot }) {
                       <Button size="sm" variant="ghost" disabled={idx <= 0} onClick={() => move(it, idx - 1)} aria-label={t('agenda.up')}>↑</Button>
                       <Button size="sm" variant="ghost" disabled={idx >= sibs.length - 1} onClick={() => move(it, idx + 1)} aria-label={t('agenda.down')}>↓</Button>
                       {it.parent_id === null && (
-                        <Button size="sm" variant="ghost" onClick={() => {
-                          const title = prompt(t('agenda.itemTitle'));
-                          if (title) void run(() => agendaApi.add(id, { title, parent_id: it.id }));
+                        <Button size="sm" variant="ghost" onClick={async () => {
+                          const v = await ask({ title: t('agenda.subTitle'), message: it.title, confirm: t('agenda.addSub'),
+                            fields: [{ name: 'title', label: t('agenda.itemTitle'), required: t('agenda.subRequired') }] });
+                          if (v) void run(() => agendaApi.add(id, { title: v.title!, parent_id: it.id }));
                         }}>{t('agenda.addSub')}</Button>
                       )}
-                      <Button size="sm" variant="ghost" onClick={() => confirm(`${t('agenda.delete')}: ${it.title}?`) && run(() => agendaApi.remove(id, it.id))}>
+                      <Button size="sm" variant="ghost" onClick={async () => (await confirmAction(t('confirm.agendaDelete', { title: it.title }), '', t('agenda.delete'))) && run(() => agendaApi.remove(id, it.id))}>
                         {t('agenda.delete')}
                       </Button>
                     </>

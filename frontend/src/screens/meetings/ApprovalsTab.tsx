@@ -6,6 +6,7 @@ import { Button } from '../../components/Button';
 import { EmptyState } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
+import { ask } from '../../components/Dialog';
 
 /**
  * Approvals: the secretary sends the minutes or the conclusion notice to a named leader; that
@@ -44,12 +45,14 @@ export function ApprovalsTab({ snap, version }: { snap: Snapshot; version: numbe
               {a.comment && <div>{t('appr.comment')}: {a.comment}</div>}
             </div>
             {a.status === 'approved' && sends && (
-              <Button variant="secondary" onClick={() => {
-                const signer = prompt(t('reg.signerPrompt'));
-                if (!signer || !signer.trim()) return;
-                const recipients = prompt(t('reg.recipientsPrompt'), '- Như trên;\n- Lưu: VT.') ?? '';
+              <Button variant="secondary" onClick={async () => {
+                const v = await ask({ title: t('file.title'), message: t('file.message'), confirm: t('reg.file'), testid: 'file-dialog', fields: [
+                  { name: 'signer', label: t('reg.signerPrompt'), required: t('file.signerRequired') },
+                  { name: 'recipients', label: t('reg.recipientsPrompt'), value: '- Như trên;\n- Lưu: VT.', multiline: true, hint: t('file.recipientsHint') },
+                ] });
+                if (!v) return;
                 void run(async () => {
-                  const e = await registerApi.fileApproval(id, a.id, { signer, recipients });
+                  const e = await registerApi.fileApproval(id, a.id, { signer: v.signer!, recipients: v.recipients ?? '' });
                   toast(t('reg.filed', { symbol: e.symbol }));
                 });
               }} data-testid="file-approval">{t('reg.file')}</Button>
@@ -57,10 +60,11 @@ export function ApprovalsTab({ snap, version }: { snap: Snapshot; version: numbe
             {a.status === 'pending' && a.leader_id === snap.me.user_id && (
               <span class="btn-row">
                 <Button onClick={() => run(() => approvalsApi.decide(id, a.id, true, ''))} data-testid="approve">{t('appr.approve')}</Button>
-                <Button variant="secondary" onClick={() => {
-                  const c = prompt(t('appr.comment'));
-                  if (c && c.trim()) void run(() => approvalsApi.decide(id, a.id, false, c));
-                }}>{t('appr.return')}</Button>
+                <Button variant="secondary" onClick={async () => {
+                  const v = await ask({ title: t('return.title'), confirm: t('appr.return'), testid: 'return-dialog',
+                    fields: [{ name: 'comment', label: t('appr.comment'), multiline: true, required: t('return.required') }] });
+                  if (v) void run(() => approvalsApi.decide(id, a.id, false, v.comment!));
+                }} data-testid="return-approval">{t('appr.return')}</Button>
               </span>
             )}
           </li>

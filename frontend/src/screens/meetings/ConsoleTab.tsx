@@ -4,6 +4,7 @@ import { agendaApi, approvals as approvalsApi, type Approval, type Snapshot } fr
 import { Button } from '../../components/Button';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
+import { ApprovalPreview } from './ApprovalPreview';
 import { FloorTab } from './FloorTab';
 import type { MeetingState } from './useMeeting';
 import { VotesTab } from './VotesTab';
@@ -37,16 +38,17 @@ export function ConsoleTab({ snap, st }: { snap: Snapshot; st: MeetingState }) {
           <h3>{t('appr.waiting')}</h3>
           <ul>
             {waiting.map((a) => (
-              <li key={a.id}>
+              <li key={a.id} data-testid="console-approval">
                 {t(`appr.kind.${a.subject_kind}`)} — {a.title}{' '}
                 <Button size="sm" onClick={() => approvalsApi.decide(id, a.id, true, '').catch((err) => toast(errorText(err), 'error'))}>{t('appr.approve')}</Button>
+                <ApprovalPreview meetingId={id} a={a} />
               </li>
             ))}
           </ul>
         </section>
       )}
       <div class="console-grid">
-        <FloorTab snap={snap} version={st.versions.floor} />
+        <FloorTab snap={snap} list={st.floor} />
         <VotesTab snap={snap} version={st.versions.votes} turnout={st.turnout} />
       </div>
     </div>

@@ -6,6 +6,7 @@ import { Button } from '../../components/Button';
 import { ErrorBox, Loading } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t, useLang } from '../../i18n';
+import { confirmAction } from '../../components/Dialog';
 import { Cell, clock } from './ControlRoomCell';
 import { AlertsPanel, PointPanel } from './ControlRoomSide';
 
@@ -106,8 +107,8 @@ export function ControlRoomTab({ snap }: { snap: Snapshot }) {
 
   async function command(type: MediaCommandType, p: ControlPoint | null) {
     const name = p ? p.name || p.identity : '';
-    if (type === 'rejoin' && !confirm(t('cr.confirmRejoin', { name }))) return;
-    if (type === 'mute_all' && !confirm(t('cr.confirmMuteAll'))) return;
+    if (type === 'rejoin' && !(await confirmAction(t('cr.confirmRejoin', { name }), '', t('confirm.rejoin')))) return;
+    if (type === 'mute_all' && !(await confirmAction(t('cr.confirmMuteAll'), '', t('confirm.muteAll')))) return;
     const action = t(`cr.act.${type}`);
     setBusy(type);
     try {

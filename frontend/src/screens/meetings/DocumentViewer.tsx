@@ -21,7 +21,9 @@ export function DocumentViewer({ meetingId, docId }: { meetingId: number; docId:
   const [pdf, setPdf] = useState<pdfjs.PDFDocumentProxy | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [page, setPage] = useState(1);
-  const [scale, setScale] = useState(1.25);
+  // null: fitted to the width of the reading area (how a document opens on a tablet).
+  const [scale, setScale] = useState<number | null>(null);
+  const [shown, setShown] = useState(1); // the scale in effect, for the label and the zoom steps
   const canvas = useRef<HTMLCanvasElement>(null);
 
   useEffect(() => {
@@ -41,8 +43,12 @@ export function DocumentViewer({ meetingId, docId }: { meetingId: number; docId:
     let render: pdfjs.RenderTask | null = null;
     pdf.getPage(page).then((p) => {
       if (cancelled || !canvas.current) return;
-      const viewport = p.getViewport({ scale: scale * (window.devicePixelRatio || 1) });
       const c = canvas.current;
+      const width = p.getViewport({ scale: 1 }).width;
+      const room = (c.parentElement?.clientWidth ?? width) - 40; // its padding and a scrollbar
+      const s = scale ?? Math.max(0.25, room / width);
+      setShown(s);
+      const viewport = p.getViewport({ scale: s * (window.devicePixelRatio || 1) });
       c.width = viewport.width;
       c.height = viewport.height;
       c.style.width = `${viewport.width / (window.devicePixelRatio || 1)}px`;
@@ -67,9 +73,10 @@ export function DocumentViewer({ meetingId, docId }: { meetingId: number; docId:
           <Button size="sm" variant="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)} aria-label={t('viewer.prev')}>‹</Button>
           <span data-testid="viewer-page">{t('viewer.page', { page, pages })}</span>
           <Button size="sm" variant="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)} aria-label={t('viewer.next')} data-testid="viewer-next">›</Button>
-          <Button size="sm" variant="ghost" onClick={() => setScale(Math.max(0.5, scale - 0.25))} aria-label={t('viewer.zoomOut')}>−</Button>
-          <span>{Math.round(scale * 100)}%</span>
-          <Button size="sm" variant="ghost" onClick={() => setScale(Math.min(4, scale + 0.25))} aria-label={t('viewer.zoomIn')}>+</Button>
+          <Button size="sm" variant="ghost" onClick={() => setScale(Math.max(0.5, shown - 0.25))} aria-label={t('viewer.zoomOut')}>−</Button>
+          <span data-testid="viewer-scale">{Math.round(shown * 100)}%</span>
+          <Button size="sm" variant="ghost" onClick={() => setScale(Math.min(4, shown + 0.25))} aria-label={t('viewer.zoomIn')}>+</Button>
+          <Button size="sm" variant="ghost" aria-pressed={scale === null} onClick={() => setScale(null)} data-testid="viewer-fit">{t('viewer.fitWidth')}</Button>
         </span>
       </div>
       <div class="viewer-body">

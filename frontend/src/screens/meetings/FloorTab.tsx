@@ -29,18 +29,9 @@ export function SpeechTimer({ f }: { f: FloorRequest }) {
   );
 }
 
-export function useFloor(meetingId: number, version: number): FloorRequest[] | null {
-  const [list, setList] = useState<FloorRequest[] | null>(null);
-  useEffect(() => {
-    floorApi.list(meetingId).then(setList, () => setList([]));
-  }, [meetingId, version]);
-  return list;
-}
-
 /** The floor: delegates ask to speak; the chair gives, ends, skips and reorders; a timer for all. */
-export function FloorTab({ snap, version }: { snap: Snapshot; version: number }) {
+export function FloorTab({ snap, list }: { snap: Snapshot; list: FloorRequest[] | null }) {
   const id = snap.meeting.id;
-  const list = useFloor(id, version);
   const [topic, setTopic] = useState('');
   const chair = snap.me.role === 'chair';
   const run = async (fn: () => Promise<unknown>) => {

@@ -5,9 +5,13 @@ import { PageHeader } from '../../components/Layout';
 import { ErrorBox, Loading } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
+import { confirmAction } from '../../components/Dialog';
 import { navigate, useLocation } from '../../router';
 import { session } from '../../session';
 import { AgendaTab } from './AgendaTab';
+import { CallDock } from './CallDock';
+import { TaskTabs } from './TaskTabs';
+import { InvitationBar } from './InvitationBar';
 import { ConsoleTab } from './ConsoleTab';
 import { ControlRoomTab } from './ControlRoomTab';
 import { DocumentsTab } from './DocumentsTab';
@@ -33,6 +37,13 @@ const ACTIONS: Record<MeetingStatus, string[]> = {
 
 const notGuest = (s: Snapshot) => s.me.role !== 'guest';
 
+/** Says what is counted: those taking part (chair, secretary, delegates, points), and voters. */
+export function presentText(s: Snapshot): string {
+  const a = s.attendance;
+  const base = t('meeting.presentNamed', { present: a.present, members: a.members });
+  return a.voters ? `${base} · ${t('meeting.votersPresent', { present: a.voters_present ?? 0, voters: a.voters })}` : base;
+}
+
 /** The control room is for the operator and the chair, and administrators (as on the server). */
 function mayOpenControlRoom(s: Snapshot): boolean {
   const cur = session.get();
@@ -45,10 +56,10 @@ const TABS: MeetingTab[] = [
   { key: 'participants', label: 'tab.participants', render: (s) => <ParticipantsTab snap={s} /> },
   { key: 'documents', label: 'tab.documents', render: (s, st) => <DocumentsTab snap={s} version={st.versions.documents} /> },
   { key: 'votes', label: 'tab.votes', render: (s, st) => <VotesTab snap={s} version={st.versions.votes} turnout={st.turnout} /> },
-  { key: 'video', label: 'tab.video', render: (s) => <VideoTab snap={s} /> },
+  { key: 'video', label: 'tab.video', render: (s, st) => <VideoTab snap={s} floor={st.floor} /> },
   { key: 'control', label: 'tab.control', render: (s) => <ControlRoomTab snap={s} />, visible: mayOpenControlRoom },
   { key: 'recordings', label: 'tab.recordings', render: (s, st) => <RecordingsTab snap={s} version={st.versions.recordings} /> },
-  { key: 'floor', label: 'tab.floor', render: (s, st) => <FloorTab snap={s} version={st.versions.floor} /> },
+  { key: 'floor', label: 'tab.floor', render: (s, st) => <FloorTab snap={s} list={st.floor} /> },
   { key: 'minutes', label: 'tab.minutes', render: (s, st) => <RecordTab snap={s} kind="minutes" version={st.versions.records} />, visible: notGuest },
   { key: 'conclusion', label: 'tab.conclusion', render: (s, st) => <RecordTab snap={s} kind="conclusion" version={st.versions.records} />, visible: notGuest },
   { key: 'approvals', label: 'tab.approvals', render: (s, st) => <ApprovalsTab snap={s} version={st.versions.approvals} />, visible: notGuest },
@@ -71,6 +82,8 @@ export function MeetingPage({ meetingId }: { meetingId: number }) {
   const actions = ACTIONS[m.status].filter((a) => organizer && (!sessionAction(a) || me.role === 'chair' || me.role === 'secretary' || me.role === ''));
 
   async function act(a: string) {
+    // Ending and cancelling cannot be undone: one click must not do them.
+    if ((a === 'end' || a === 'cancel') && !(await confirmAction(t(`confirm.${a}.title`), t(`confirm.${a}.message`), t(`action.${a}`), `confirm-${a}`))) return;
     try {
       await meetings.transition(meetingId, a);
       toast(t('action.done'));
@@ -87,7 +100,7 @@ export function MeetingPage({ meetingId }: { meetingId: number }) {
         <span class="badges">
           <span class={`badge status-${m.status}`} data-testid="meeting-status">{t(`status.${m.status}`)}</span>
           <span class="badge">{me.role ? t(`role.${me.role}`) : t('role.organizer')}</span>
-          <span class="badge" data-testid="present-count">{t('meeting.present', { present: snap.attendance.present, members: snap.attendance.members })}</span>
+          <span class="badge" data-testid="present-count" title={t('meeting.presentWho')}>{presentText(snap)}</span>
           <span class={`live-dot live-${st.link}`} role="status" data-testid="live-state">{t(`live.${st.link}`)}</span>
           <RecordingBadge running={rec.running} />
         </span>
@@ -104,14 +117,9 @@ export function MeetingPage({ meetingId }: { meetingId: number }) {
           ))}
         </span>
       </div>
-      <nav class="tabs" role="tablist">
-        {tabs.map((x) => (
-          <a key={x.key} role="tab" aria-selected={x.key === active.key} class={`tab${x.key === active.key ? ' active' : ''}`}
-            href={`/meetings/${m.id}?tab=${x.key}`} data-testid={`tab-${x.key}`}>
-            {t(x.label)}
-          </a>
-        ))}
-      </nav>
+      <TaskTabs tabs={tabs} active={active.key} meetingId={m.id} role={me.role} />
+      <InvitationBar snap={snap} />
+      <CallDock snap={snap} floor={st.floor} onVideoTab={active.key === 'video'} />
       <div class="tab-panel" role="tabpanel">{active.render(snap, st)}</div>
     </div>
   );

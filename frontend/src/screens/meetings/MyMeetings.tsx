@@ -30,6 +30,10 @@ export function MyMeetings() {
           <span class="badges">
             <span class={`badge status-${m.status}`}>{t(`status.${m.status}`)}</span>
             {m.my_role && <span class="badge">{t(`role.${m.my_role}`)}</span>}
+            {/* The invitee's own answer, where one is still asked of them. */}
+            {m.my_role && m.my_role !== 'chair' && m.my_role !== 'secretary' && m.status === 'scheduled' && m.response && (
+              <span class={`badge${m.response === 'pending' ? ' badge-red' : ''}`} data-testid="my-response">{t(`response.${m.response}` as 'response.pending')}</span>
+            )}
             {m.organizing && !m.my_role && <span class="badge badge-navy">{t('meetings.organizing')}</span>}
             {m.changed_at && <span class="badge badge-red">{t('meetings.changed')}</span>}
           </span>

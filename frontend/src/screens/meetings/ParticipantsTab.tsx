@@ -8,6 +8,8 @@ import { EmptyState } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
 import { Deliveries } from './Deliveries';
+import { ask } from '../../components/Dialog';
+import { declineInvitation } from './InvitationBar';
 
 const ATT: Attendance[] = ['in_person', 'online', 'absent', 'unknown'];
 const ROLES: MeetingRole[] = ['delegate', 'guest', 'operator', 'chair', 'secretary'];
@@ -25,11 +27,13 @@ export function ParticipantsTab({ snap }: { snap: Snapshot }) {
       toast(errorText(err), 'error');
     }
   };
-  const setAtt = (pid: number, status: Attendance) => {
+  const setAtt = async (pid: number, status: Attendance) => {
     let reason = '';
     if (status === 'absent') {
-      reason = prompt(t('att.reason')) ?? '';
-      if (!reason.trim()) return;
+      const v = await ask({ title: t('absent.title'), confirm: t('att.absent'), testid: 'absent-dialog',
+        fields: [{ name: 'reason', label: t('att.reason'), multiline: true, required: t('absent.required') }] });
+      if (!v) return;
+      reason = v.reason!;
     }
     void run(() => meetings.attendance(id, status, reason, pid));
   };
@@ -53,10 +57,7 @@ export function ParticipantsTab({ snap }: { snap: Snapshot }) {
           {mine.response === 'pending' && (
             <span class="btn-row">
               <Button size="sm" variant="secondary" onClick={() => run(() => meetings.respond(id, true, ''))}>{t('meeting.accept')}</Button>
-              <Button size="sm" variant="ghost" onClick={() => {
-                const r = prompt(t('meeting.declineReason'));
-                if (r && r.trim()) void run(() => meetings.respond(id, false, r));
-              }}>{t('meeting.decline')}</Button>
+              <Button size="sm" variant="ghost" onClick={() => void declineInvitation(id)} data-testid="decline">{t('meeting.decline')}</Button>
             </span>
           )}
         </div>

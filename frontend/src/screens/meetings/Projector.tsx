@@ -2,9 +2,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { votes as votesApi, type Vote } from '../../api/meetings';
 import { Loading } from '../../components/Status';
 import { t } from '../../i18n';
-import { SpeechTimer, useFloor } from './FloorTab';
+import { SpeechTimer } from './FloorTab';
 import { useMeeting } from './useMeeting';
 import { VoteResult } from './VotesTab';
+import { presentText } from './MeetingPage';
 
 /**
  * The projector view (màn hình trình chiếu) for the hall: the item under discussion, who has the
@@ -12,7 +13,7 @@ import { VoteResult } from './VotesTab';
  */
 export function ProjectorScreen({ meetingId }: { meetingId: number }) {
   const st = useMeeting(meetingId);
-  const floor = useFloor(meetingId, st.versions.floor);
+  const floor = st.floor; // from the grant's event itself, not a later re-read
   const [vs, setVs] = useState<Vote[]>([]);
   useEffect(() => {
     votesApi.list(meetingId).then(setVs, () => setVs([]));
@@ -26,14 +27,14 @@ export function ProjectorScreen({ meetingId }: { meetingId: number }) {
     <div class="projector" data-testid="projector">
       <header class="projector-head">
         <h1>{st.snap.meeting.title}</h1>
-        <span class="projector-count">{t('meeting.present', { present: st.snap.attendance.present, members: st.snap.attendance.members })}</span>
+        <span class="projector-count" data-testid="projector-count">{presentText(st.snap)}</span>
       </header>
       <section class="projector-item">
         <h2>{t('proj.currentItem')}</h2>
         <p class="projector-big" data-testid="projector-item">{current ? current.title : t('proj.noItem')}</p>
       </section>
       {speaking && (
-        <section class="projector-speaker">
+        <section class="projector-speaker" data-testid="projector-speaker">
           <h2>{t('proj.speaker')}</h2>
           <p class="projector-big">{speaking.user_name}</p>
           <SpeechTimer f={speaking} />

@@ -3,7 +3,7 @@
 // rendered and subscribed; other participants exist here only as roster entries.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, errorText } from '../../api/client';
-import type { Snapshot } from '../../api/meetings';
+import type { FloorRequest, Snapshot } from '../../api/meetings';
 import { Button } from '../../components/Button';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
@@ -11,6 +11,7 @@ import type { MediaRoom, RoomView } from '../../lib/media';
 import { mayPublish, type Participant, type Slot } from '../../lib/mediaProtocol';
 import { useStore } from '../../lib/store';
 import { DevicePicker } from './VideoDevices';
+import { FloorBar } from './FloorBar';
 import { buildLayout, mainSlot, pageCount, pageOf, screenSlot, sharer, thumbSlots } from './videoLayout';
 
 const LAYOUT_DEBOUNCE_MS = 250;
@@ -30,7 +31,7 @@ export function Video({ stream, label, testid, mid }: { stream: MediaStream | nu
 }
 
 /** The sound of the room: one <audio> per audio slot, whoever it carries now. */
-function Sound({ room, mids }: { room: MediaRoom; mids: string[] }) {
+export function Sound({ room, mids }: { room: MediaRoom; mids: string[] }) {
   const box = useRef<HTMLDivElement>(null);
   const [blocked, setBlocked] = useState(false);
   // Every render: after a reconnection the same mids belong to a new connection's streams.
@@ -94,7 +95,7 @@ function Tile({ room, slot, who, identity, big, testid, speaking, chair, command
   );
 }
 
-export function VideoRoom({ room, local, snap, onLeave }: { room: MediaRoom; local: MediaStream; snap: Snapshot; onLeave: () => void }) {
+export function VideoRoom({ room, local, snap, floor, onLeave }: { room: MediaRoom; local: MediaStream; snap: Snapshot; floor: FloorRequest[] | null; onLeave: () => void }) {
   const v: RoomView = useStore(room.view);
   const [page, setPage] = useState(0);
   const [devicesOpen, setDevicesOpen] = useState(false);
@@ -137,8 +138,10 @@ export function VideoRoom({ room, local, snap, onLeave }: { room: MediaRoom; loc
   const audioMids = v.slots.filter((s) => s.kind === 'audio').map((s) => s.mid);
   const mainId = main?.identity || '';
   const terminal = v.state === 'ended' || v.state === 'removed' || v.state === 'replaced' || v.state === 'error';
-  const chairMuted = v.audioMuted && v.mutedBy !== 'self';
-  const mayUnmute = !chairMuted || !!room.grant?.self_unmute;
+  // Joining muted by the meeting's rule (by=room) is not the chair muting this person.
+  const roomMuted = v.audioMuted && v.mutedBy === 'room';
+  const chairMuted = v.audioMuted && v.mutedBy !== 'self' && !roomMuted;
+  const mayUnmute = (!chairMuted && !roomMuted) || !!room.grant?.self_unmute;
   const canShare = mayPublish(room.grant, 'screen');
   const ownScreen = room.screenTrack();
   const ownScreenStream = useMemo(() => (ownScreen ? new MediaStream([ownScreen]) : null), [ownScreen]);
@@ -180,8 +183,9 @@ export function VideoRoom({ room, local, snap, onLeave }: { room: MediaRoom; loc
       </div>
       {v.state === 'reconnecting' && <p class="alert alert-warning video-reconnecting" role="alert" data-testid="video-reconnecting">{t('video.state.reconnecting')}</p>}
       {v.audioMuted && !terminal && (
-        <p class="alert alert-info" data-testid="me-muted" data-by={v.mutedBy}>{chairMuted ? t('video.youAreMuted') : t('video.youMutedSelf')}</p>
+        <p class="alert alert-info" data-testid="me-muted" data-by={v.mutedBy}>{chairMuted ? t('video.youAreMuted') : roomMuted ? t('video.roomMuted') : t('video.youMutedSelf')}</p>
       )}
+      {!terminal && <FloorBar snap={snap} list={floor} />}
       {v.audioOnly && <p class="alert alert-info" data-testid="audio-only">{t('video.audioOnly')}</p>}
       {devicesOpen && <DevicePicker local={local} onTrack={(tr) => void room.replaceTrack(tr).then(() => setSelfKey(selfKey + 1))} />}
 

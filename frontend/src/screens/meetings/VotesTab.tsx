@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorText } from '../../api/client';
-import { votes as votesApi, type Snapshot, type Vote } from '../../api/meetings';
+import { votes as votesApi, type Snapshot, type Vote, type VoteKind } from '../../api/meetings';
 import { Button } from '../../components/Button';
 import { EmptyState, ErrorBox, Loading } from '../../components/Status';
 import { toast } from '../../components/Toast';
@@ -40,17 +40,30 @@ export function VoteResult({ v }: { v: Vote }) {
         {v.options.map((o, i) => (
           <li key={i}>
             <span class="vote-option">{o}</span>
-            <span class="vote-bar" style={{ '--w': `${members ? (100 * (v.counts![i] ?? 0)) / members : 0}%` }} />
+            <span class={`vote-bar${v.kind === 'choice' && v.result!.chosen === i ? ' vote-bar-chosen' : ''}`} style={{ '--w': `${members ? (100 * (v.counts![i] ?? 0)) / members : 0}%` }} />
             <strong data-testid="vote-count">{v.counts![i] ?? 0}</strong>
           </li>
         ))}
       </ul>
-      <p class={`vote-outcome ${v.result.passed ? 'passed' : 'failed'}`} data-testid="vote-outcome">
-        {!v.result.quorum_met ? t('vote.noQuorum') : v.result.passed ? t('vote.passed') : t('vote.failed')}
+      <p class={`vote-outcome ${outcomeClass(v)}`} data-testid="vote-outcome">
+        {outcomeText(v)}
       </p>
       <p class="muted mono" title={t('vote.hash')}>{t('vote.hash')}: {v.result.hash.slice(0, 16)}…</p>
     </div>
   );
+}
+
+/** A choice vote names the chosen option (neutral colour): no option is a "pass" or a "fail". */
+function outcomeText(v: Vote): string {
+  const r = v.result!;
+  if (!r.quorum_met) return t('vote.noQuorum');
+  if (v.kind === 'choice') return r.chosen !== undefined ? t('vote.chosen', { option: v.options[r.chosen] ?? '' }) : t('vote.noneChosen');
+  return r.passed ? t('vote.passed') : t('vote.failed');
+}
+
+function outcomeClass(v: Vote): string {
+  if (v.kind === 'choice') return 'chosen';
+  return v.result!.passed ? 'passed' : 'failed';
 }
 
 function VoteCard({ meetingId, v, chair, liveTurnout, onChange }: { meetingId: number; v: Vote; chair: boolean; liveTurnout?: number | undefined; onChange: () => void }) {
@@ -79,6 +92,7 @@ function VoteCard({ meetingId, v, chair, liveTurnout, onChange }: { meetingId: n
         <h3 class="vote-question">{v.question}</h3>
         <span class="badges">
           <span class="badge">{v.secret ? t('vote.secretBadge') : t('vote.openBadge')}</span>
+          {v.kind === 'choice' && <span class="badge" data-testid="vote-kind">{t('vote.choiceBadge')}</span>}
           <span class="badge badge-navy" data-testid="vote-status">{t(`vote.status.${v.status}`)}</span>
         </span>
       </header>
@@ -86,7 +100,7 @@ function VoteCard({ meetingId, v, chair, liveTurnout, onChange }: { meetingId: n
       {v.status === 'open' && !v.voted && !receipt && (
         <div class="ballot" role="group" aria-label={v.question}>
           {v.options.map((o, i) => (
-            <button key={i} type="button" class={`ballot-btn ballot-${i}`} disabled={busy} onClick={() => vote(i)} data-testid="ballot-option">
+            <button key={i} type="button" class={`ballot-btn ${v.kind === 'choice' ? 'ballot-choice' : `ballot-${i}`}`} disabled={busy} onClick={() => vote(i)} data-testid="ballot-option">
               {o}
             </button>
           ))}
@@ -113,6 +127,7 @@ function NewVote({ meetingId, snap, onCreated }: { meetingId: number; snap: Snap
   const [q, setQ] = useState('');
   const [opts, setOpts] = useState('');
   const [secret, setSecret] = useState(false);
+  const [kind, setKind] = useState<VoteKind>('approval');
   const [majority, setMajority] = useState('half_of_members');
   const [electorate, setElectorate] = useState<'present' | 'all'>('present');
   const [busy, setBusy] = useState(false);
@@ -122,7 +137,7 @@ function NewVote({ meetingId, snap, onCreated }: { meetingId: number; snap: Snap
     setBusy(true);
     try {
       const options = opts.split('\n').map((s) => s.trim()).filter(Boolean);
-      await votesApi.create(meetingId, { question: q, secret, majority, electorate, agenda_item_id: current?.id ?? null, ...(options.length ? { options } : {}) });
+      await votesApi.create(meetingId, { question: q, kind, secret, majority, electorate, agenda_item_id: current?.id ?? null, ...(options.length ? { options } : {}) });
       setQ('');
       setOpts('');
       onCreated();
@@ -137,7 +152,15 @@ function NewVote({ meetingId, snap, onCreated }: { meetingId: number; snap: Snap
       <h3>{t('vote.new')}</h3>
       <label class="field-label" for="vote-q">{t('vote.question')}</label>
       <input id="vote-q" class="input" name="question" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
-      <label class="field-label" for="vote-o">{t('vote.options')}</label>
+      <fieldset class="vote-kind">
+        <legend class="field-label">{t('vote.kind')}</legend>
+        {(['approval', 'choice'] as const).map((k) => (
+          <label key={k} class="check">
+            <input type="radio" name="kind" value={k} checked={kind === k} onChange={() => setKind(k)} data-testid={`vote-kind-${k}`} /> {t(`vote.kind.${k}`)}
+          </label>
+        ))}
+      </fieldset>
+      <label class="field-label" for="vote-o">{kind === 'choice' ? t('vote.choiceOptions') : t('vote.options')}</label>
       <textarea id="vote-o" class="input" rows={3} name="options" value={opts} onInput={(e) => setOpts(e.currentTarget.value)} />
       <div class="form-row">
         <label class="check"><input type="checkbox" name="secret" checked={secret} onChange={(e) => setSecret(e.currentTarget.checked)} /> {t('vote.secret')}</label>

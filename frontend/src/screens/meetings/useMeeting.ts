@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { AgendaItem, AttendanceCount, Participant, Snapshot } from '../../api/meetings';
-import { meetings } from '../../api/meetings';
+import type { AgendaItem, AttendanceCount, FloorRequest, Participant, Snapshot } from '../../api/meetings';
+import { floor as floorApi, meetings } from '../../api/meetings';
+import { applyFloorEvent } from '../../lib/floorState';
 import { useMeetingEvents, type LinkState, type MeetingEvent } from '../../lib/meetingEvents';
 
 /** Which parts of the page an event touches; tabs reload their part when its counter moves. */
@@ -23,6 +24,8 @@ export interface MeetingState {
   reload: () => void;
   /** Subscribe to raw events (other tabs, such as documents, plug in here). */
   lastEvent: MeetingEvent | null;
+  /** The floor, kept from its events (null until first read). */
+  floor: FloorRequest[] | null;
 }
 
 /**
@@ -37,6 +40,18 @@ export function useMeeting(id: number): MeetingState {
   const [turnout, setTurnout] = useState<Record<number, number>>({});
   const [lastEvent, setLastEvent] = useState<MeetingEvent | null>(null);
   const pending = useRef(0);
+  const [floor, setFloorState] = useState<FloorRequest[] | null>(null);
+  const floorNow = useRef<FloorRequest[] | null>(null);
+  const setFloor = (l: FloorRequest[]) => {
+    floorNow.current = l;
+    setFloorState(l);
+  };
+  const floorSeq = useRef(0); // events applied: a read begun before one of them is stale
+  const readFloor = () => {
+    const at = floorSeq.current;
+    floorApi.list(id).then((l) => floorSeq.current === at && setFloor(l), () => floorSeq.current === at && setFloor(floorNow.current ?? []));
+  };
+  useEffect(readFloor, [id]);
 
   const reload = () => {
     meetings.snapshot(id).then(
@@ -65,6 +80,11 @@ export function useMeeting(id: number): MeetingState {
     } else if (e.type.startsWith('vote.')) {
       bump('votes');
     } else if (e.type.startsWith('floor.') || e.type === 'session.settings') {
+      // The event carries the request: show it now. A move renumbers others, so read those.
+      floorSeq.current++;
+      const next = floorNow.current && applyFloorEvent(floorNow.current, e.type, e.data);
+      if (next) setFloor(next);
+      if (!next || (d.action as string) === 'move') readFloor();
       bump('floor');
     } else if (e.type === 'record.saved') {
       bump('records');
@@ -81,7 +101,7 @@ export function useMeeting(id: number): MeetingState {
     }
   });
 
-  return { snap, error, link, versions, turnout, reload, lastEvent };
+  return { snap, error, link, versions, turnout, reload, lastEvent, floor };
 }
 
 export function formatWhen(startISO: string, endISO: string): string {
