@@ -17,7 +17,7 @@ import (
 // mailpit is a real SMTP server for the tests (github.com/axllent/mailpit), found through
 // MAILPIT_BIN or PATH; under CI a missing binary fails the test, elsewhere it skips.
 type mailpit struct {
-	t        *testing.T
+	t        testing.TB
 	bin      string
 	args     []string
 	SMTPPort int
@@ -25,7 +25,7 @@ type mailpit struct {
 	cmd      *exec.Cmd
 }
 
-func mailpitBinary(t *testing.T) string {
+func mailpitBinary(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("MAILPIT_BIN"); p != "" {
 		if _, err := os.Stat(p); err == nil {
@@ -42,7 +42,7 @@ func mailpitBinary(t *testing.T) string {
 	return ""
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -53,7 +53,7 @@ func freePort(t *testing.T) int {
 }
 
 // startMailpit runs a Mailpit on loopback ports of its own; extra flags are passed through.
-func startMailpit(t *testing.T, extra ...string) *mailpit {
+func startMailpit(t testing.TB, extra ...string) *mailpit {
 	t.Helper()
 	m := &mailpit{t: t, bin: mailpitBinary(t), SMTPPort: freePort(t), httpPort: freePort(t)}
 	m.args = append([]string{"--smtp", "127.0.0.1:" + strconv.Itoa(m.SMTPPort), "--listen", "127.0.0.1:" + strconv.Itoa(m.httpPort),

@@ -21,7 +21,6 @@ package notify
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -244,40 +243,68 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *store.Tx, n Notification) erro
 	if err != nil {
 		return err
 	}
-	now := tx.Now()
-	var mailed []int64 // e-mail rows this call added (not those of an earlier enqueue of the change)
+	type row struct {
+		user          int64
+		channel, addr string
+	}
+	var rows []row
 	for _, id := range ids {
 		p := people[id]
 		for _, ch := range o.order {
 			if len(n.Channels) > 0 && !slices.Contains(n.Channels, ch) {
 				continue
 			}
-			address := ""
 			switch ch {
 			case Email:
-				if !p.EmailOn || p.Email == "" {
-					continue
+				if p.EmailOn && p.Email != "" {
+					rows = append(rows, row{id, ch, p.Email})
 				}
-				address = p.Email
 			case InApp:
-				if !p.InAppOn {
-					continue
+				if p.InAppOn {
+					rows = append(rows, row{id, ch, ""})
 				}
+			default:
+				rows = append(rows, row{id, ch, ""})
 			}
-			var rowID int64
-			err := tx.QueryRowContext(ctx, `INSERT INTO notifications (dedup_key, user_id, channel, kind, meeting_id, subject, body, link,
-				address, message_id, status, attempts, next_at, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
-				ON CONFLICT (dedup_key, user_id, channel) DO NOTHING RETURNING id`,
-				n.DedupKey, id, ch, n.Kind, nullID(n.MeetingID), n.Subject, n.Body, n.Link, address,
-				o.messageID(), now, now).Scan(&rowID)
-			switch {
-			case errors.Is(err, sql.ErrNoRows): // already enqueued for this change
-			case err != nil:
-				return fmt.Errorf("notify: enqueue %s for user %d: %w", n.Kind, id, err)
-			case ch == Email:
-				mailed = append(mailed, rowID)
+		}
+	}
+	now := tx.Now()
+	var mailed []int64 // e-mail rows this call added (not those of an earlier enqueue of the change)
+	// Many rows per statement: a change that notifies a whole briefing pays a few round trips
+	// inside its transaction, not two per person.
+	const perInsert = 100
+	for start := 0; start < len(rows); start += perInsert {
+		part := rows[start:min(start+perInsert, len(rows))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO notifications (dedup_key, user_id, channel, kind, meeting_id, subject, body, link,
+			address, message_id, status, attempts, next_at, created_at) VALUES `)
+		args := make([]any, 0, len(part)*12)
+		for i, r := range part {
+			if i > 0 {
+				q.WriteString(", ")
 			}
+			q.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`)
+			args = append(args, n.DedupKey, r.user, r.channel, n.Kind, nullID(n.MeetingID), n.Subject, n.Body, n.Link, r.addr, o.messageID(), now, now)
+		}
+		q.WriteString(` ON CONFLICT (dedup_key, user_id, channel) DO NOTHING RETURNING id, channel`)
+		res, err := tx.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("notify: enqueue %s: %w", n.Kind, err)
+		}
+		for res.Next() {
+			var id int64
+			var ch string
+			if err := res.Scan(&id, &ch); err != nil {
+				res.Close()
+				return fmt.Errorf("notify: enqueue %s: %w", n.Kind, err)
+			}
+			if ch == Email {
+				mailed = append(mailed, id)
+			}
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return fmt.Errorf("notify: enqueue %s: %w", n.Kind, err)
 		}
 	}
 	// The calendar object takes the event's next SEQUENCE only when mail for this change is
