@@ -1,5 +1,6 @@
 import { documentsEn } from './documents';
 import { registerEn } from './register';
+import { signingEn } from './signing';
 import { recordingsEn } from './recordings';
 import { meetingsEn } from './meetings';
 import { controlRoomEn } from './controlRoom';
@@ -11,6 +12,7 @@ export const en: Record<MessageKey, string> = {
   ...videoEn,
   ...documentsEn,
   ...registerEn,
+  ...signingEn,
   ...controlRoomEn,
   ...recordingsEn,
   'app.name': 'Paperless Meeting Room',

@@ -2,6 +2,7 @@
 // (the compiler checks). Placeholders are written {name}.
 import { documentsVi } from './documents';
 import { registerVi } from './register';
+import { signingVi } from './signing';
 import { recordingsVi } from './recordings';
 import { meetingsVi } from './meetings';
 import { controlRoomVi } from './controlRoom';
@@ -12,6 +13,7 @@ export const vi = {
   ...videoVi,
   ...documentsVi,
   ...registerVi,
+  ...signingVi,
   ...controlRoomVi,
   ...recordingsVi,
   'app.name': 'Phòng họp không giấy',
