@@ -13,6 +13,7 @@ import (
 	"github.com/phonghop/phonghop/docs/pades/token"
 	"github.com/phonghop/phonghop/docs/pades/token/softhsmtest"
 	"github.com/phonghop/phonghop/internal/api"
+	"github.com/phonghop/phonghop/internal/bus"
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/internal/store/storetest"
 )
@@ -26,8 +27,8 @@ type signingEnv struct {
 	sg  *api.Signing
 }
 
-func newSigningEnv(t *testing.T, db *store.DB) *signingEnv {
-	e := &signingEnv{meetingEnv: newMeetingEnv(t, db), ca: pkitest.New(t, "CA Thử nghiệm Phonghop")}
+func newSigningEnv(t testing.TB, db *store.DB) *signingEnv {
+	e := &signingEnv{meetingEnv: newMeetingEnvOn(t, newEnvOn(t, db, bus.Config{DataDir: t.TempDir()})), ca: pkitest.New(t, "CA Thử nghiệm Phonghop")}
 	leader := e.ca.Issue(t, "Người chutich", pkitest.Options{Title: "Chủ tịch"})
 	sealLeaf := e.ca.Issue(t, "UBND tỉnh", pkitest.Options{ECDSA: true})
 	seal, err := docs.LoadSigner(sealLeaf.CertPEM(), sealLeaf.KeyPEM())
@@ -55,7 +56,7 @@ func newSigningEnv(t *testing.T, db *store.DB) *signingEnv {
 }
 
 // approved has the secretary write kind from its draft and the chair approve it.
-func (e *signingEnv) approved(t *testing.T, kind string) (id int64, sha string) {
+func (e *signingEnv) approved(t testing.TB, kind string) (id int64, sha string) {
 	var draft map[string]any
 	if st := e.sec.do("GET", e.path("/records/"+kind+"/draft"), nil, &draft); st != 200 {
 		t.Fatalf("draft: %d", st)

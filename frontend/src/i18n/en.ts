@@ -1,6 +1,7 @@
 import { documentsEn } from './documents';
 import { auditEn } from './audit';
 import { registerEn } from './register';
+import { signingEn } from './signing';
 import { recordingsEn } from './recordings';
 import { betweenEn } from './between';
 import { meetingsEn } from './meetings';
@@ -17,6 +18,7 @@ export const en: Record<MessageKey, string> = {
   ...documentsEn,
   ...registerEn,
   ...auditEn,
+  ...signingEn,
   ...controlRoomEn,
   ...recordingsEn,
   ...ssoEn,

@@ -3,6 +3,7 @@
 import { documentsVi } from './documents';
 import { auditVi } from './audit';
 import { registerVi } from './register';
+import { signingVi } from './signing';
 import { recordingsVi } from './recordings';
 import { betweenVi } from './between';
 import { meetingsVi } from './meetings';
@@ -18,6 +19,7 @@ export const vi = {
   ...documentsVi,
   ...registerVi,
   ...auditVi,
+  ...signingVi,
   ...controlRoomVi,
   ...recordingsVi,
   ...ssoVi,

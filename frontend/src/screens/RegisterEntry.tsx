@@ -5,6 +5,7 @@ import { PageHeader } from '../components/Layout';
 import { ErrorBox, Loading } from '../components/Status';
 import { toast } from '../components/Toast';
 import { t } from '../i18n';
+import { EntrySignatures } from './EntrySignatures';
 
 /** One filed document: its register columns, its signed PDF, the SHA-256 and the signature check. */
 /** Today in the user's own time zone (toISOString alone gives the UTC date, which in Vietnam is
@@ -50,6 +51,7 @@ export function RegisterEntryScreen({ id }: { id: number }) {
           {sig?.valid && sig.self_signed && <div class="muted">{t('reg.selfSigned')}</div>}
         </dd>
       </dl>
+      <EntrySignatures entry={e.id} />
       <h2>{t('reg.handover')}</h2>
       <ul data-testid="handovers">
         {handovers.map((d, i) => <li key={i}>{d.sent_on.split('-').reverse().join('/')}: {d.received_by}</li>)}

@@ -7,6 +7,8 @@ import { EmptyState } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
 import { ask } from '../../components/Dialog';
+import { signingApi, type SigningConfig } from '../../api/signing';
+import { SignPanel } from './SignPanel';
 
 /**
  * Approvals: the secretary sends the minutes or the conclusion notice to a named leader; that
@@ -18,10 +20,18 @@ export function ApprovalsTab({ snap, version }: { snap: Snapshot; version: numbe
   const [kind, setKind] = useState<'minutes' | 'conclusion'>('minutes');
   const [leader, setLeader] = useState('');
   const [note, setNote] = useState('');
+  const [signing, setSigning] = useState<SigningConfig | null>(null);
+  const [signingId, setSigningId] = useState(0);
   const load = () => approvalsApi.list(id).then(setList, () => setList([]));
   useEffect(() => {
     void load();
   }, [id, version]);
+  useEffect(() => {
+    signingApi.config().then(setSigning, () => setSigning(null));
+  }, []);
+  const mine = snap.participants.find((p) => p.user_id === snap.me.user_id);
+  const signerText = mine ? (mine.title ? `${mine.name}, ${mine.title}` : mine.name) : '';
+  const leaderSigns = !!signing && (signing.remote || signing.token);
   const sends = snap.me.role === 'secretary' || snap.me.role === 'chair' || snap.me.organizer;
   const leaders = snap.participants.filter((p) => p.user_id && (p.role === 'chair' || p.role === 'delegate'));
   const run = async (fn: () => Promise<unknown>) => {
@@ -44,7 +54,12 @@ export function ApprovalsTab({ snap, version }: { snap: Snapshot; version: numbe
               {a.note && <div>{t('appr.note')}: {a.note}</div>}
               {a.comment && <div>{t('appr.comment')}: {a.comment}</div>}
             </div>
-            {a.status === 'approved' && sends && (
+            {a.status === 'approved' && leaderSigns && a.leader_id === snap.me.user_id && a.subject_kind !== 'document' && (
+              signingId === a.id
+                ? <SignPanel meetingId={id} approval={a} config={signing!} signer={signerText} onDone={() => { setSigningId(0); void load(); }} onCancel={() => setSigningId(0)} />
+                : <Button onClick={() => setSigningId(a.id)} data-testid="sign-approval">{t('sign.button')}</Button>
+            )}
+            {a.status === 'approved' && sends && !(signing?.leader_required && leaderSigns && a.subject_kind !== 'document') && (
               <Button variant="secondary" onClick={async () => {
                 const v = await ask({ title: t('file.title'), message: t('file.message'), confirm: t('reg.file'), testid: 'file-dialog', fields: [
                   { name: 'signer', label: t('reg.signerPrompt'), required: t('file.signerRequired') },
