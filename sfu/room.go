@@ -28,17 +28,20 @@ type room struct {
 	recent       []string // recent speakers, most recent first
 	screen       *source
 	chairMuted   map[string]bool // by identity: survives a rejoin
-	parked       map[string]parked
-	rosterDirty  map[string]bool
-	rosterGone   map[string]bool
-	closed       bool
-	kick         chan struct{}
-	stop         chan struct{}
-	speakingSet  []string
-	busSpeaking  string
-	lastStats    map[*participant]statSample
-	lastStatsAt  time.Time
-	recording    *roomRecording
+	// mutedByRule marks a chairMuted entry that only the meeting's rule set (joining muted), so
+	// that a rejoin tells the page which it is: the rule, or the chair.
+	mutedByRule map[string]bool
+	parked      map[string]parked
+	rosterDirty map[string]bool
+	rosterGone  map[string]bool
+	closed      bool
+	kick        chan struct{}
+	stop        chan struct{}
+	speakingSet []string
+	busSpeaking string
+	lastStats   map[*participant]statSample
+	lastStatsAt time.Time
+	recording   *roomRecording
 }
 
 // parked is what a participant that dropped keeps for ResumeGrace: a rejoin with the same
@@ -52,7 +55,7 @@ type parked struct {
 }
 
 func newRoom(s *Server, name string) *room {
-	return &room{s: s, name: name, participants: map[string]*participant{}, chairMuted: map[string]bool{},
+	return &room{s: s, name: name, participants: map[string]*participant{}, chairMuted: map[string]bool{}, mutedByRule: map[string]bool{},
 		parked: map[string]parked{}, rosterDirty: map[string]bool{}, rosterGone: map[string]bool{},
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), lastStats: map[*participant]statSample{}}
 }
@@ -83,6 +86,7 @@ func (r *room) join(g auth.MediaGrant, conn *websocket.Conn, session string) (*p
 		p.session = newSessionID()
 		if _, known := r.chairMuted[g.Identity]; !known && g.StartMuted {
 			r.chairMuted[g.Identity] = true
+			r.mutedByRule[g.Identity] = true
 		}
 	}
 	r.participants[g.Identity] = p
@@ -110,8 +114,12 @@ func (r *room) join(g auth.MediaGrant, conn *websocket.Conn, session string) (*p
 	}
 	p.send(Message{V: ProtocolVersion, Type: "joined", Identity: g.Identity, Name: g.Name, Session: p.session,
 		Participants: roster, Spotlight: spot, ICEServers: ice})
-	if r.isChairMuted(g.Identity) {
-		p.send(Message{Type: "muted", Kind: "audio", Muted: true, By: "room"})
+	if muted, byRule := r.audioMuteOf(g.Identity); muted {
+		by := "chair"
+		if byRule {
+			by = "room"
+		}
+		p.send(Message{Type: "muted", Kind: "audio", Muted: true, By: by})
 	}
 	r.s.publishEvent(r.name, map[string]string{"type": "joined", "identity": g.Identity, "name": g.Name})
 	if resume != nil && len(resume.layout)+resume.audioN > 0 {
@@ -120,10 +128,11 @@ func (r *room) join(g auth.MediaGrant, conn *websocket.Conn, session string) (*p
 	return p, nil
 }
 
-func (r *room) isChairMuted(id string) bool {
+// audioMuteOf says whether the room holds id muted, and whether only the meeting's rule did.
+func (r *room) audioMuteOf(id string) (muted, byRule bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.chairMuted[id]
+	return r.chairMuted[id], r.mutedByRule[id]
 }
 
 // leave removes a participant. reason is what the room service hears: "leave" (it said so),
@@ -503,11 +512,8 @@ func (r *room) apply(c Command) {
 	switch c.Type {
 	case "mute", "unmute":
 		r.mu.Lock()
-		if c.Type == "mute" {
-			r.chairMuted[c.Identity] = true
-		} else {
-			r.chairMuted[c.Identity] = false
-		}
+		r.chairMuted[c.Identity] = c.Type == "mute"
+		delete(r.mutedByRule, c.Identity)
 		r.mu.Unlock()
 		if p != nil {
 			if c.Type == "unmute" {
@@ -526,6 +532,7 @@ func (r *room) apply(c Command) {
 			}
 			r.mu.Lock()
 			r.chairMuted[q.grant.Identity] = true
+			delete(r.mutedByRule, q.grant.Identity)
 			r.mu.Unlock()
 			r.muteChanged(q, "audio", "chair")
 		}
