@@ -114,10 +114,30 @@ func (s *Service) Floor(ctx context.Context, m Member) ([]FloorRequest, error) {
 }
 
 // RequestFloor puts m in the queue for the floor. A person has at most one waiting request per
-// meeting; asking again returns the request already waiting.
+// meeting; asking again returns the request already waiting. Without m's organization only the
+// operator may ask on a meeting point's behalf: callers that know it use RequestFloorAs.
 func (s *Service) RequestFloor(ctx context.Context, m Member, req NewFloorRequest) (FloorRequest, error) {
+	return s.RequestFloorAs(ctx, m, 0, req)
+}
+
+// RequestFloorAs is RequestFloor for a person of organization orgID. A request on a meeting
+// point's behalf is granted, when its turn comes, to the point's connection ("point-12"), so
+// only someone who may take part as that point (PointSeat: of the point's organization, or the
+// meeting's operator) may ask for it; anyone else could otherwise unmute another body's hall.
+func (s *Service) RequestFloorAs(ctx context.Context, m Member, orgID int64, req NewFloorRequest) (FloorRequest, error) {
 	if m.Role == RoleGuest {
 		return FloorRequest{}, errGuestFloor
+	}
+	if req.MeetingPointID != nil {
+		if err := s.checkPointInvited(ctx, s.db.Reader(), m.MeetingID, *req.MeetingPointID); err != nil {
+			return FloorRequest{}, err
+		}
+		if _, err := s.PointSeat(ctx, m, orgID, *req.MeetingPointID); errs.CodeOf(err) == errs.Forbidden {
+			return FloorRequest{}, errs.E(errs.Forbidden, "Bạn không được đăng ký phát biểu thay điểm cầu này (điểm cầu không thuộc đơn vị của bạn).",
+				"You may not ask for the floor on behalf of this meeting point (it is not of your organization).")
+		} else if err != nil {
+			return FloorRequest{}, err
+		}
 	}
 	req.Topic = strings.TrimSpace(req.Topic)
 	if utf8.RuneCountInString(req.Topic) > 500 {

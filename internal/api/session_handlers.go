@@ -109,7 +109,7 @@ func (s *Server) sessionRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		f, err := s.d.Rooms.RequestFloor(r.Context(), mem, in)
+		f, err := s.d.Rooms.RequestFloorAs(r.Context(), mem, p.OrganizationID, in)
 		return created{f}, err
 	}))
 	m.HandleFunc("POST /api/meetings/{id}/floor/{req}", withID("req", func(w http.ResponseWriter, r *http.Request, mem rooms.Member, id int64) (any, error) {
