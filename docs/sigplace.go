@@ -14,13 +14,18 @@ type SignaturePlace struct {
 func signaturePlace(s AdminSigner, page int, left, width, titleBase, nameBase float64) SignaturePlace {
 	const pad = 4
 	sig := [4]float64{left + width*0.12, nameBase + 12 + pad, left + width*0.88, titleBase - pad}
+	return SignaturePlace{Title: s.Title, Name: s.Name, Page: page, Signature: sig, Seal: sealOver(sig)}
+}
+
+// sealOver is the seal's square for a signature rectangle: a little taller than the signature,
+// its right edge a third into the signature and its top a little above it, so it sits over the
+// upper left of the signature.
+func sealOver(sig [4]float64) [4]float64 {
 	h := sig[3] - sig[1]
-	// The seal: a square a little taller than the signature, its right edge a third into the
-	// signature and its top a little above it, so it sits over the upper left of the signature.
 	side := h * 1.15
 	right := sig[0] + (sig[2]-sig[0])/3
 	top := sig[3] + h*0.1
-	return SignaturePlace{Title: s.Title, Name: s.Name, Page: page, Signature: sig, Seal: [4]float64{right - side, top - side, right, top}}
+	return [4]float64{right - side, top - side, right, top}
 }
 
 // AdminSignaturePlaces lays d out as WriteAdminPDF does and returns where its signature blocks are.

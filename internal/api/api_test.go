@@ -38,6 +38,8 @@ type env struct {
 	rooms *rooms.Service
 	docs  *docs.Service
 	api   *api.Server
+	// blobDir holds the stored files, for tests that change one behind the server's back.
+	blobDir string
 }
 
 func newEnv(t *testing.T, db *store.DB) *env {
@@ -70,7 +72,8 @@ func newEnvOn(t testing.TB, db *store.DB, busCfg bus.Config) *env {
 		}
 	}
 	log := events.NewLog(b, nil)
-	blobs, err := docs.NewDirStore(t.TempDir())
+	e.blobDir = t.TempDir()
+	blobs, err := docs.NewDirStore(e.blobDir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -147,22 +147,22 @@ func (s *Server) registerRoutes() {
 		if a.Status != rooms.ApprovalApproved {
 			return nil, errs.E(errs.Conflict, "Chỉ vào sổ văn bản đã được phê duyệt.", "Only approved drafts are filed.")
 		}
-		f := in
 		// A draft document is filed with the approved file's hash; minutes and notices are rendered
 		// with their number, and the rendered PDF's hash is written instead.
-		f.OrganizationID, f.MeetingID, f.SHA256 = mt.OrganizationID, &mem.MeetingID, ""
-		if a.SubjectKind == "document" {
+		f := approvalFiling(mt, a, in)
+		if a.SubjectKind == kindDocument {
 			f.SHA256 = a.SubjectSHA256
 		}
-		f.Source = fmt.Sprintf("approval:%d", a.ID)
-		if f.DocType == "" {
-			f.DocType = map[string]string{rooms.KindMinutes: "BB", rooms.KindConclusion: "TB"}[a.SubjectKind]
-		}
-		if f.Summary == "" {
-			f.Summary = mt.Title // the type name ("Biên bản") comes first in the book
-		}
-		if s.d.Signing != nil && s.d.Signing.LeaderRequired && a.SubjectKind != "document" {
-			return nil, errLeaderSigns
+		if s.d.Signing != nil && s.d.Signing.LeaderRequired {
+			leaderSigns := a.SubjectKind != kindDocument
+			if !leaderSigns {
+				if leaderSigns, err = s.isPDFDocument(r.Context(), mem, a); err != nil {
+					return nil, err
+				}
+			}
+			if leaderSigns {
+				return nil, errLeaderSigns
+			}
 		}
 		if a.SubjectKind == "document" {
 			e, err := s.d.Register.FileOnce(r.Context(), p.ID, f, nil)

@@ -50,6 +50,8 @@ type signRequest struct {
 	SHA256     string `json:"sha256"`
 	Signer     string `json:"signer"` // "Name, position" as written under the signature
 	Recipients string `json:"recipients"`
+	// DocType is an uploaded document's type in the register (QĐ, KH…); empty: read from its title.
+	DocType string `json:"doc_type"`
 }
 
 func (s *Server) signingRoutes() {
@@ -67,7 +69,7 @@ func (s *Server) signingRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		if _, _, err := s.approvalToSign(r.Context(), mem, p, aid, in); err != nil {
+		if _, err := s.approvalToSign(r.Context(), mem, p, aid, in); err != nil {
 			return nil, err
 		}
 		c, cred, err := s.cscCredential(r.Context(), in)
@@ -96,34 +98,53 @@ func (s *Server) signingRoutes() {
 
 var errSigningOff = errs.E(errs.Unsupported, "Máy chủ chưa được cấu hình để lãnh đạo ký số.", "Leader signing is not configured on this server.")
 
+var errChangedSinceApproval = errs.E(errs.Conflict, "Văn bản đã thay đổi so với bản được phê duyệt; không ký. Thư ký cần trình duyệt lại.", "The text differs from the approved version; it is not signed. The secretary must send it for approval again.")
+
+// subjectToSign is what a leader signs: an approved minutes or notice (rec), or an approved
+// uploaded PDF (pdf).
+type subjectToSign struct {
+	a   rooms.Approval
+	rec rooms.Record
+	pdf []byte
+}
+
 // approvalToSign checks that p is the leader who approved and that the approved text is still
 // the text that will be signed.
-func (s *Server) approvalToSign(ctx context.Context, mem rooms.Member, p *auth.Principal, aid int64, in signRequest) (rooms.Approval, rooms.Record, error) {
+func (s *Server) approvalToSign(ctx context.Context, mem rooms.Member, p *auth.Principal, aid int64, in signRequest) (subjectToSign, error) {
+	var sub subjectToSign
 	if s.d.Signing == nil {
-		return rooms.Approval{}, rooms.Record{}, errSigningOff
+		return sub, errSigningOff
 	}
 	a, err := s.d.Rooms.Approval(ctx, mem, aid)
 	if err != nil {
-		return a, rooms.Record{}, err
+		return sub, err
 	}
+	sub.a = a
 	if a.LeaderID != p.ID {
-		return a, rooms.Record{}, errs.E(errs.Forbidden, "Chỉ lãnh đạo đã phê duyệt mới ký được văn bản này.", "Only the leader who approved may sign this.")
+		return sub, errs.E(errs.Forbidden, "Chỉ lãnh đạo đã phê duyệt mới ký được văn bản này.", "Only the leader who approved may sign this.")
 	}
 	if a.Status != rooms.ApprovalApproved {
-		return a, rooms.Record{}, errs.E(errs.Conflict, "Văn bản chưa được phê duyệt nên chưa ký được.", "The text is not approved, so it cannot be signed.")
+		return sub, errs.E(errs.Conflict, "Văn bản chưa được phê duyệt nên chưa ký được.", "The text is not approved, so it cannot be signed.")
 	}
-	if a.SubjectKind != rooms.KindMinutes && a.SubjectKind != rooms.KindConclusion {
-		return a, rooms.Record{}, errs.E(errs.Unsupported, "Hiện chỉ ký số được biên bản và thông báo kết luận.", "Only minutes and conclusion notices can be signed here.")
+	if in.SHA256 != "" && in.SHA256 != a.SubjectSHA256 {
+		return sub, errChangedSinceApproval
 	}
-	rec, err := s.d.Rooms.RecordVersion(ctx, mem, a.SubjectKind, a.SubjectVersion)
-	if err != nil {
-		return a, rec, err
+	switch a.SubjectKind {
+	case kindDocument:
+		sub.pdf, err = s.approvedPDF(ctx, mem, a)
+		return sub, err
+	case rooms.KindMinutes, rooms.KindConclusion:
+	default:
+		return sub, errs.E(errs.Unsupported, "Không ký số được loại văn bản này.", "This kind of text cannot be signed.")
 	}
-	sum := sha256.Sum256(rec.Content)
-	if hex.EncodeToString(sum[:]) != a.SubjectSHA256 || (in.SHA256 != "" && in.SHA256 != a.SubjectSHA256) {
-		return a, rec, errs.E(errs.Conflict, "Văn bản đã thay đổi so với bản được phê duyệt; không ký. Thư ký cần trình duyệt lại.", "The text differs from the approved version; it is not signed. The secretary must send it for approval again.")
+	if sub.rec, err = s.d.Rooms.RecordVersion(ctx, mem, a.SubjectKind, a.SubjectVersion); err != nil {
+		return sub, err
 	}
-	return a, rec, nil
+	sum := sha256.Sum256(sub.rec.Content)
+	if hex.EncodeToString(sum[:]) != a.SubjectSHA256 {
+		return sub, errChangedSinceApproval
+	}
+	return sub, nil
 }
 
 // cscCredential logs in to the remote signing service and finds the leader's credential.
@@ -179,14 +200,16 @@ func (s *Server) leaderKey(ctx context.Context, in signRequest) (pades.Signer, s
 	return nil, "", nil, errs.Fieldf("method", "Hãy chọn cách ký: ký từ xa hoặc thiết bị ký số.", "Choose remote signing or a token.")
 }
 
-// signApproval files an approved minutes or notice with its leader's signature and the agency's
-// seal. The number is taken, the PDF rendered with it and signed twice inside the filing
-// transaction: if either signature fails, nothing is filed and no number is used.
+// signApproval files an approved minutes, notice or uploaded PDF with its leader's signature and
+// the agency's seal. The number is taken, the PDF rendered with it (an uploaded PDF is signed as
+// it is) and signed twice inside the filing transaction: if either signature fails, nothing is
+// filed and no number is used.
 func (s *Server) signApproval(ctx context.Context, mem rooms.Member, p *auth.Principal, aid int64, in signRequest) (register.Entry, error) {
-	a, rec, err := s.approvalToSign(ctx, mem, p, aid, in)
+	sub, err := s.approvalToSign(ctx, mem, p, aid, in)
 	if err != nil {
 		return register.Entry{}, err
 	}
+	a := sub.a
 	sg := s.d.Signing
 	if s.d.Signer == nil {
 		return register.Entry{}, errs.E(errs.Unsupported, "Máy chủ chưa có khóa ký số của cơ quan.", "The agency's seal key is not configured.")
@@ -214,10 +237,9 @@ func (s *Server) signApproval(ctx context.Context, mem rooms.Member, p *auth.Pri
 		return register.Entry{}, err
 	}
 	name := strings.TrimSpace(p.FullName)
-	f := register.Filing{
-		OrganizationID: mt.OrganizationID, MeetingID: &mem.MeetingID, Source: fmt.Sprintf("approval:%d", a.ID),
-		DocType: map[string]string{rooms.KindMinutes: "BB", rooms.KindConclusion: "TB"}[a.SubjectKind], Summary: mt.Title,
-		Signer: strings.TrimSpace(in.Signer), Recipients: in.Recipients,
+	f := approvalFiling(mt, a, register.Filing{DocType: in.DocType, Signer: strings.TrimSpace(in.Signer), Recipients: in.Recipients})
+	if f.DocType == "" {
+		return register.Entry{}, errs.Fieldf("doc_type", "Hãy chọn tên loại văn bản để vào sổ (ví dụ QĐ, KH, TTr).", "Choose the document type for the register (e.g. QĐ, KH, TTr).")
 	}
 	if f.Signer == "" {
 		f.Signer = strings.TrimSuffix(name+", "+strings.TrimSpace(p.Title), ", ")
@@ -226,23 +248,15 @@ func (s *Server) signApproval(ctx context.Context, mem rooms.Member, p *auth.Pri
 		f.Recipients = "- Như trên;\n- Lưu: VT."
 	}
 	return s.d.Register.FileOnce(ctx, p.ID, f, func(tx *store.Tx, e register.Entry) error {
-		doc, err := adminDocument(a.SubjectKind, rec.Content, e, org, parent, f)
+		file, place, kindName, err := s.fileToSign(sub, e, org, parent, f, name)
 		if err != nil {
 			return err
 		}
-		var pdf bytes.Buffer
-		if err := docs.WriteAdminPDF(&pdf, doc); err != nil {
-			return err
-		}
-		places, err := docs.AdminSignaturePlaces(doc)
-		if err != nil {
-			return err
-		}
-		place := placeOfSigner(places, name)
+		before := len(pades.Verify(file)) // an uploaded PDF may come signed already
 		at := tx.Now()
 		leaderCert := path[0]
-		one, err := pades.Sign(ctx, pdf.Bytes(), leader, pades.Options{
-			Name: leaderCert.Subject.CommonName, Reason: "Ký duyệt " + doc.Kind + " số " + e.Symbol, Location: org, Time: at,
+		one, err := pades.Sign(ctx, file, leader, pades.Options{
+			Name: leaderCert.Subject.CommonName, Reason: "Ký duyệt " + kindName + " số " + e.Symbol, Location: org, Time: at,
 			TSA: sg.TSA, Revocation: evidence, Appearance: leaderStamp(place, leaderCert, p.Title, at),
 		})
 		if err != nil {
@@ -257,7 +271,11 @@ func (s *Server) signApproval(ctx context.Context, mem rooms.Member, p *auth.Pri
 			return err
 		}
 		// What is filed is checked as a reader will check it.
-		for _, v := range pades.Verify(two) {
+		vs := pades.Verify(two)
+		if len(vs) != before+2 {
+			return fmt.Errorf("api: the signed file has %d signatures, not %d", len(vs), before+2)
+		}
+		for _, v := range vs[before:] {
 			if !v.Valid || !v.Whole {
 				return fmt.Errorf("api: the signed file does not verify: %v", v)
 			}
@@ -270,8 +288,8 @@ func (s *Server) signApproval(ctx context.Context, mem rooms.Member, p *auth.Pri
 			return err
 		}
 		return register.AddSignatures(ctx, tx, e.ID, []register.Signature{
-			sigRecord(1, register.RoleLeader, method, key.Where(), leaderCert, &p.ID, at),
-			sigRecord(2, register.RoleSeal, "server", seal.Where(), sealCert, nil, at),
+			sigRecord(before+1, register.RoleLeader, method, key.Where(), leaderCert, &p.ID, at),
+			sigRecord(before+2, register.RoleSeal, "server", seal.Where(), sealCert, nil, at),
 		})
 	})
 }
@@ -327,6 +345,31 @@ func sealStamp(place *docs.SignaturePlace, c *x509.Certificate, org string) *pad
 		return nil
 	}
 	return &pades.Appearance{Page: uint32(place.Page), Rect: r, Image: img}
+}
+
+// fileToSign is the file the leader signs with where the signature goes: the minutes or notice
+// rendered with its number, or the approved uploaded PDF as it is (see UploadedSignaturePlace).
+func (s *Server) fileToSign(sub subjectToSign, e register.Entry, org, parent string, f register.Filing, name string) ([]byte, *docs.SignaturePlace, string, error) {
+	if sub.a.SubjectKind == kindDocument {
+		place, err := docs.UploadedSignaturePlace(sub.pdf)
+		if err != nil {
+			return nil, nil, "", errs.E(errs.Invalid, "Không đọc được tệp PDF để đặt chữ ký.", "The PDF cannot be read to place the signature.").Wrap(err)
+		}
+		return sub.pdf, &place, register.Types[f.DocType], nil
+	}
+	doc, err := adminDocument(sub.a.SubjectKind, sub.rec.Content, e, org, parent, f)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	var pdf bytes.Buffer
+	if err := docs.WriteAdminPDF(&pdf, doc); err != nil {
+		return nil, nil, "", err
+	}
+	places, err := docs.AdminSignaturePlaces(doc)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return pdf.Bytes(), placeOfSigner(places, name), doc.Kind, nil
 }
 
 // placeOfSigner picks the signature block of the leader: the one with their name, else the last

@@ -77,6 +77,21 @@ func (e *signingEnv) approved(t testing.TB, kind string) (id int64, sha string) 
 	return a.ID, a.SHA256
 }
 
+// signedFileText reads an entry's filed file, has pdfsig check that both its signatures (the
+// leader's and the seal) are valid and trusted, and returns its text.
+func (e *signingEnv) signedFileText(t *testing.T, entry int64) string {
+	t.Helper()
+	st, pdf := e.sec.raw("GET", fmt.Sprintf("/api/register/entries/%d/file", entry), "", nil, nil)
+	if st != 200 {
+		t.Fatalf("file: %d", st)
+	}
+	res := pkitest.Pdfsig(t, pdf, e.ca.NSSDB(t))
+	if strings.Count(res, "Signature is Valid") != 2 || strings.Count(res, "Certificate is Trusted") != 2 {
+		t.Fatalf("pdfsig:\n%s", res)
+	}
+	return pdfText(t, pdf)
+}
+
 func TestLeaderSignsApprovedMinutes(t *testing.T) {
 	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
 		e := newSigningEnv(t, db)
@@ -137,16 +152,8 @@ func TestLeaderSignsApprovedMinutes(t *testing.T) {
 		if st := e.chair.do("POST", sign, map[string]any{"method": "token", "pin": "246810"}, &out); st != 409 {
 			t.Fatalf("signed twice: %d", st)
 		}
-		st, pdf := e.sec.raw("GET", fmt.Sprintf("/api/register/entries/%d/file", entry.ID), "", nil, nil)
-		if st != 200 {
-			t.Fatalf("file: %d", st)
-		}
-		if text := pdfText(t, pdf); !strings.Contains(text, "Số: 01/BB-UBND") {
+		if text := e.signedFileText(t, entry.ID); !strings.Contains(text, "Số: 01/BB-UBND") {
 			t.Fatalf("signed minutes:\n%s", text)
-		}
-		res := pkitest.Pdfsig(t, pdf, e.ca.NSSDB(t))
-		if strings.Count(res, "Signature is Valid") != 2 || strings.Count(res, "Certificate is Trusted") != 2 {
-			t.Fatalf("pdfsig:\n%s", res)
 		}
 		var sigs struct {
 			Signatures []struct {

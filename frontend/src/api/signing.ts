@@ -15,6 +15,7 @@ export interface SignBody {
   pin?: string;
   sha256: string;
   signer?: string;
+  doc_type?: string;
 }
 
 export interface EntrySignature {

@@ -28,6 +28,8 @@ export const signingVi = {
   'sign.method.remote': 'ký từ xa',
   'sign.method.token': 'thiết bị ký số',
   'sign.method.server': 'khóa của cơ quan',
+  'sign.docType': 'Tên loại văn bản (QĐ, KH, TTr…; để trống: lấy theo tiêu đề)',
+  'sign.uploadNote': 'Chữ ký được đặt ở góc dưới bên phải trang cuối của tệp PDF.',
 };
 
 export const signingEn: Record<keyof typeof signingVi, string> = {
@@ -59,4 +61,6 @@ export const signingEn: Record<keyof typeof signingVi, string> = {
   'sign.method.remote': 'remote signing',
   'sign.method.token': 'token',
   'sign.method.server': 'agency key',
+  'sign.docType': 'Document type (QĐ, KH, TTr…; empty: from the title)',
+  'sign.uploadNote': 'The signature is placed at the lower right of the PDF\'s last page.',
 };

@@ -54,7 +54,7 @@ export function ApprovalsTab({ snap, version }: { snap: Snapshot; version: numbe
               {a.note && <div>{t('appr.note')}: {a.note}</div>}
               {a.comment && <div>{t('appr.comment')}: {a.comment}</div>}
             </div>
-            {a.status === 'approved' && leaderSigns && a.leader_id === snap.me.user_id && a.subject_kind !== 'document' && (
+            {a.status === 'approved' && leaderSigns && a.leader_id === snap.me.user_id && (
               signingId === a.id
                 ? <SignPanel meetingId={id} approval={a} config={signing!} signer={signerText} onDone={() => { setSigningId(0); void load(); }} onCancel={() => setSigningId(0)} />
                 : <Button onClick={() => setSigningId(a.id)} data-testid="sign-approval">{t('sign.button')}</Button>

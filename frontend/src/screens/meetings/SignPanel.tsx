@@ -20,6 +20,8 @@ export function SignPanel({ meetingId, approval, config, signer, onDone, onCance
   const [otpSent, setOtpSent] = useState(false);
   const [otp, setOtp] = useState('');
   const [pin, setPin] = useState('');
+  const [docType, setDocType] = useState('');
+  const uploaded = approval.subject_kind === 'document';
   const [busy, setBusy] = useState(false);
   const run = async (fn: () => Promise<void>) => {
     setBusy(true);
@@ -33,8 +35,8 @@ export function SignPanel({ meetingId, approval, config, signer, onDone, onCance
   };
   const sign = () => run(async () => {
     const e = await signingApi.sign(meetingId, approval.id, method === 'remote'
-      ? { method, csc_user: user, csc_password: password, otp, sha256: approval.subject_sha256, signer }
-      : { method, pin, sha256: approval.subject_sha256, signer });
+      ? { method, csc_user: user, csc_password: password, otp, sha256: approval.subject_sha256, signer, doc_type: docType.trim() }
+      : { method, pin, sha256: approval.subject_sha256, signer, doc_type: docType.trim() });
     toast(t('sign.done', { symbol: e.symbol }));
     onDone();
   });
@@ -42,6 +44,12 @@ export function SignPanel({ meetingId, approval, config, signer, onDone, onCance
     <form class="sign-panel" data-testid="sign-panel" onSubmit={(ev) => { ev.preventDefault(); void sign(); }}>
       <h3>{t('sign.title')}</h3>
       <p class="muted">{t('sign.note', { sha: approval.subject_sha256.slice(0, 12) })}</p>
+      {uploaded && (
+        <>
+          <p class="muted">{t('sign.uploadNote')}</p>
+          <input class="input" value={docType} placeholder={t('sign.docType')} aria-label={t('sign.docType')} onInput={(e) => setDocType(e.currentTarget.value)} data-testid="sign-doc-type" />
+        </>
+      )}
       <div class="btn-row" role="radiogroup">
         {config.remote && (
           <label><input type="radio" name="sign-method" checked={method === 'remote'} onChange={() => setMethod('remote')} data-testid="sign-remote" /> {t('sign.remote')}</label>
