@@ -26,6 +26,7 @@ import (
 	"github.com/phonghop/phonghop/internal/store"
 	"github.com/phonghop/phonghop/rooms"
 	"github.com/phonghop/phonghop/rooms/followup"
+	"github.com/phonghop/phonghop/rooms/notice"
 	"github.com/phonghop/phonghop/rooms/opinions"
 	"github.com/phonghop/phonghop/sfu"
 	"github.com/phonghop/phonghop/sfu/record"
@@ -181,7 +182,8 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, stdout io.Writer) (
 	}
 	s.api = api.New(api.Config{SecureCookies: cfg.HTTP.SecureCookies, TrustProxy: cfg.HTTP.TrustProxy, PasswordsAdminsOnly: cfg.SSO.LocalPasswords == "admins", SocketsPerSession: cfg.Ops.SocketsPerSession}, api.Deps{
 		SSO: sso, DB: s.DB, Bus: s.Bus, Auth: s.Auth, Directory: s.Dir, Rooms: s.Rooms, Agenda: s.Agenda, Docs: s.Docs, Register: register.New(s.DB, register.DateWindow(cfg.Ops.RegisterDaysBack, cfg.Ops.RegisterDaysAhead)), Signer: signer, Media: tokens, Log: s.Log, Notify: s.Notify,
-		Extra: map[string]http.Handler{"/rtc": s.SFU.Handler()},
+		Notifier: notify.Notices{Outbox: s.Notify, Log: notice.EventLog{Log: events.NewLog(s.Bus, s.Log)}},
+		Extra:    map[string]http.Handler{"/rtc": s.SFU.Handler()},
 	})
 	if sg, err := cfg.Sign.signing(); err != nil {
 		return nil, fmt.Errorf("signing: %w", err)

@@ -46,8 +46,9 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	return newEnvOn(t, db, bus.Config{DataDir: t.TempDir()})
 }
 
-// newEnvOn is newEnv on a given bus (embedded or external NATS).
-func newEnvOn(t testing.TB, db *store.DB, busCfg bus.Config) *env {
+// newEnvOn is newEnv on a given bus (embedded or external NATS); with changes each adjust the
+// server's dependencies before it is built.
+func newEnvOn(t testing.TB, db *store.DB, busCfg bus.Config, with ...func(*api.Deps)) *env {
 	ctx := context.Background()
 	clock := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 	e := &env{t: t, db: db, clock: &clock}
@@ -86,8 +87,12 @@ func newEnvOn(t testing.TB, db *store.DB, busCfg bus.Config) *env {
 		t.Fatal(err)
 	}
 	e.media, e.bus, e.rooms, e.docs = media, b, rooms.New(db, log, b, nil), docs.New(db, log, blobs, 1<<20)
-	e.api = api.New(api.Config{}, api.Deps{DB: db, Bus: b, Auth: a, Directory: d,
-		Rooms: e.rooms, Agenda: agenda.New(db, log), Docs: e.docs, Register: register.New(db), Signer: signer, Media: media, Log: slog.New(slog.DiscardHandler)})
+	deps := api.Deps{DB: db, Bus: b, Auth: a, Directory: d,
+		Rooms: e.rooms, Agenda: agenda.New(db, log), Docs: e.docs, Register: register.New(db), Signer: signer, Media: media, Log: slog.New(slog.DiscardHandler)}
+	for _, f := range with {
+		f(&deps)
+	}
+	e.api = api.New(api.Config{}, deps)
 	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(e.srv.Close)
 	return e

@@ -107,8 +107,20 @@ func (s *Server) opinionRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		a, err := s.opinions.Answer(r.Context(), f, v, in, file, name)
-		return created{a}, err
+		if in.Sign != nil {
+			sign, done, err := s.memberSigner(r.Context(), *in.Sign)
+			if err != nil {
+				return nil, signingError(err)
+			}
+			defer done()
+			in.NewAnswer.Sign = sign
+		}
+		a, err := s.opinions.Answer(r.Context(), f, v, in.NewAnswer, file, name)
+		if err != nil {
+			return nil, signingError(err)
+		}
+		s.checkAnswerSignatures([]opinions.Answer{a})
+		return created{a}, nil
 	}))
 	m.HandleFunc("GET /api/opinions/{form}/answers/{answer}/file", s.inForm(func(w http.ResponseWriter, r *http.Request, f opinions.Form, v opinions.Viewer, p *auth.Principal) (any, error) {
 		id, err := pathID(r, "answer")
@@ -141,6 +153,7 @@ func (s *Server) opinionRoutes() {
 		}
 		return s.opinions.SaveSummary(r.Context(), f, v, in.BaseVersion, in.Content)
 	}))
+	s.answerSigningRoutes()
 }
 
 func (s *Server) formView(w http.ResponseWriter, r *http.Request, f opinions.Form, v opinions.Viewer, p *auth.Principal) (any, error) {
@@ -153,6 +166,7 @@ func (s *Server) formView(w http.ResponseWriter, r *http.Request, f opinions.For
 	if out.Answers, err = s.opinions.Answers(ctx, f, v); err != nil {
 		return nil, err
 	}
+	s.checkAnswerSignatures(out.Answers)
 	if v.Organizer {
 		if out.Recipients, err = s.opinions.Recipients(ctx, v, f.ID); err != nil {
 			return nil, err
@@ -190,8 +204,8 @@ func (s *Server) formView(w http.ResponseWriter, r *http.Request, f opinions.For
 
 // readAnswer reads an answer as JSON, or as multipart/form-data with the JSON in the field
 // "answer" followed by an optional attachment in "file" (kept as it streams in).
-func (s *Server) readAnswer(w http.ResponseWriter, r *http.Request) (opinions.NewAnswer, *docs.StoredFile, string, error) {
-	var in opinions.NewAnswer
+func (s *Server) readAnswer(w http.ResponseWriter, r *http.Request) (answerIn, *docs.StoredFile, string, error) {
+	var in answerIn
 	f, name, err := s.readWithFile(w, r, "answer", &in)
 	return in, f, name, err
 }

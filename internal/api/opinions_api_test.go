@@ -34,7 +34,11 @@ type opinionEnv struct {
 }
 
 func newOpinionEnv(t *testing.T, db *store.DB) *opinionEnv {
-	e := &opinionEnv{meetingEnv: newMeetingEnv(t, db)}
+	return newOpinionEnvOn(t, db, newMeetingEnv(t, db))
+}
+
+func newOpinionEnvOn(t *testing.T, db *store.DB, me *meetingEnv) *opinionEnv {
+	e := &opinionEnv{meetingEnv: me}
 	ctx := context.Background()
 	d, a := directory.New(db), auth.NewService(db)
 	var err error

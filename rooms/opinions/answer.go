@@ -37,6 +37,8 @@ type Answer struct {
 	HasAttachment  bool      `json:"has_attachment"`
 	// Latest: this revision is the one that counts.
 	Latest bool `json:"latest"`
+	// Signature is the answerer's, when they signed this revision.
+	Signature *Signature `json:"signature,omitempty"`
 
 	attachmentSHA string
 }
@@ -46,6 +48,8 @@ type Answer struct {
 type NewAnswer struct {
 	RecipientID int64  `json:"recipient_id"`
 	Items       []Item `json:"items"`
+	// Sign, when set, signs the answer as stored, in the same transaction.
+	Sign SignFunc `json:"-"`
 }
 
 var errClosed = errs.E(errs.Conflict, "Phiếu đã hết hạn trả lời hoặc đã đóng; không nhận thêm ý kiến.", "The form is past its deadline or closed; no more answers are taken.")
@@ -126,6 +130,11 @@ func (s *Service) Answer(ctx context.Context, f Form, v Viewer, in NewAnswer, fi
 			return err
 		}
 		a = list[0]
+		if in.Sign != nil {
+			if a, err = signAnswer(ctx, tx, a, v.UserID, in.Sign); err != nil {
+				return err
+			}
+		}
 		_, err = s.events.Append(ctx, tx, f.MeetingID, "opinion.answered", organizerAudience,
 			map[string]any{"form_id": f.ID, "recipient_id": rec.ID, "revision": rev})
 		return err
@@ -201,7 +210,10 @@ func answers(ctx context.Context, q store.Querier, cond string, args ...any) ([]
 			out[i].Items = append(out[i].Items, it)
 		}
 	}
-	return out, irows.Err()
+	if err := irows.Err(); err != nil {
+		return nil, err
+	}
+	return out, withSignatures(ctx, q, out)
 }
 
 // Attachment returns the stored file of an answer the viewer may read, and its name.

@@ -11,7 +11,8 @@
 // after close (a trigger); answers are never changed or deleted (triggers); one answer per
 // recipient and revision (unique key).
 //
-// Signing an answer with the member's certificate is not part of this package yet.
+// A member may sign an answer revision with their certificate (signature.go): the signature
+// covers the answer's canonical bytes and is stored with it, once.
 package opinions
 
 import (

@@ -47,6 +47,27 @@ export interface Answer {
   attachment_name?: string;
   has_attachment: boolean;
   latest: boolean;
+  signature?: AnswerSignature;
+}
+
+/** A member's signature of an answer revision, checked by the server on every read. */
+export interface AnswerSignature {
+  method: 'remote' | 'token';
+  signer: string;
+  issuer: string;
+  signed_at: string;
+  verified: boolean;
+  trusted: boolean;
+  problem?: string;
+}
+
+/** How the member signs their answer (sent with it). */
+export interface SignAnswer {
+  method: 'remote' | 'token';
+  csc_user?: string;
+  csc_password?: string;
+  otp?: string;
+  pin?: string;
 }
 
 export interface SummaryQuestion {
@@ -103,16 +124,19 @@ export const opinions = {
   get: (id: number) => api.get<FormView>(f(id)),
   draftUrl: (id: number) => f(id, '/draft'),
   fileUrl: (id: number, answer: number) => f(id, `/answers/${answer}/file`),
+  sendOtp: (id: number, csc_user: string, csc_password: string) => api.post<void>(f(id, '/sign/otp'), { csc_user, csc_password }),
+  sign: (id: number, answer: number, sign: SignAnswer) => api.post<Answer>(f(id, `/answers/${answer}/sign`), sign),
   remind: (id: number) => api.post<{ recipients: number }>(f(id, '/remind')),
   close: (id: number) => api.post<OpinionForm>(f(id, '/close')),
   draftSummary: (id: number) => api.get<Summary>(f(id, '/summary/draft')),
   saveSummary: (id: number, base_version: number, content: Summary) => api.put<SummaryRecord>(f(id, '/summary'), { base_version, content }),
 
   /** Sends an answer, with an optional attachment (multipart: the JSON first, then the file). */
-  async answer(id: number, recipient_id: number, items: AnswerItem[], file?: File | null): Promise<Answer> {
-    if (!file) return api.post<Answer>(f(id, '/answers'), { recipient_id, items });
+  async answer(id: number, recipient_id: number, items: AnswerItem[], file?: File | null, sign?: SignAnswer | null): Promise<Answer> {
+    const sent = sign ? { recipient_id, items, sign } : { recipient_id, items };
+    if (!file) return api.post<Answer>(f(id, '/answers'), sent);
     const form = new FormData();
-    form.append('answer', JSON.stringify({ recipient_id, items }));
+    form.append('answer', JSON.stringify(sent));
     form.append('file', file, file.name);
     let res: Response;
     try {

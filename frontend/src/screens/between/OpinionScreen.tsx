@@ -7,7 +7,9 @@ import { PageHeader } from '../../components/Layout';
 import { ErrorBox, Loading } from '../../components/Status';
 import { toast } from '../../components/Toast';
 import { t } from '../../i18n';
+import { AnswerSignFields, SignatureBadge, useSigning } from './AnswerSign';
 import { when } from './format';
+import type { SignAnswer } from '../../api/opinions';
 import '../../styles/between.css';
 
 const CHOICES: Choice[] = ['agree', 'disagree', 'other'];
@@ -69,6 +71,8 @@ function AnswerCard({ view, open, onSent }: { view: FormView; open: boolean; onS
   const [file, setFile] = useState<File | null>(null);
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState('');
+  const signing = useSigning();
+  const [sign, setSign] = useState<SignAnswer | null>(null);
   const mine = view.answers.filter((a) => a.recipient_id === recipient);
   const set = (i: number, patch: Partial<{ choice: Choice; text: string }>) => setItems(items.map((it, j) => (j === i ? { ...it, ...patch } : it)));
   async function submit(e: Event) {
@@ -76,7 +80,7 @@ function AnswerCard({ view, open, onSent }: { view: FormView; open: boolean; onS
     setBusy(true);
     setErr('');
     try {
-      await opinions.answer(f.id, recipient, items.map((it) => ({ choice: it.choice as Choice, text: it.text })), file);
+      await opinions.answer(f.id, recipient, items.map((it) => ({ choice: it.choice as Choice, text: it.text })), file, signing ? sign : null);
       toast(t('op.answered'));
       onSent();
     } catch (e2) {
@@ -113,6 +117,7 @@ function AnswerCard({ view, open, onSent }: { view: FormView; open: boolean; onS
           ))}
           <label class="field-label" for="op-file">{t('op.file')}</label>
           <input id="op-file" class="input" type="file" accept=".pdf,.docx,.xlsx" onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} />
+          {signing && <AnswerSignFields formId={f.id} config={signing} value={sign} onChange={setSign} />}
           <p class="muted">{t('op.finalHint')}</p>
           {err && <p class="field-error" role="alert" data-testid="answer-error">{err}</p>}
           <Button type="submit" busy={busy} data-testid="answer-submit">{mine.length ? t('op.correct') : t('op.submit')}</Button>
@@ -136,6 +141,7 @@ function AnswerList({ view, answers, title }: { view: FormView; answers: FormVie
               {a.items.map((it, i) => <li key={i}>{t(`op.choice.${it.choice}`)}{it.text ? `: ${it.text}` : ''}</li>)}
             </ol>
             {a.has_attachment && <a href={opinions.fileUrl(view.form.id, a.id)} target="_blank" rel="noopener">{t('op.attachment')}: {a.attachment_name}</a>}
+            <SignatureBadge sig={a.signature} />
           </li>
         ))}
       </ul>
